@@ -1,0 +1,1 @@
+"""Narcowatch NLP: spaCy components, lexicons and detectors for Russian and English drug markets."""
