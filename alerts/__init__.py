@@ -1,0 +1,1 @@
+"""Watchlists: rules evaluated against every enriched item, producing alerts for investigators."""

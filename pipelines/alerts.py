@@ -1,0 +1,52 @@
+"""Alerts: evaluate each enriched item against the configured watchlists and record new alerts."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from itemadapter import ItemAdapter
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+
+from alerts.watchlist import Watchlist, load_watchlists
+from pipelines import _store
+
+logger = logging.getLogger(__name__)
+
+
+class AlertPipeline:
+    def __init__(self, crawler: Crawler, watchlists: list[Watchlist]) -> None:
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.watchlists = watchlists
+        self.store: Any = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> AlertPipeline:
+        paths = [Path(p) for p in crawler.settings.getlist("NARCOWATCH_WATCHLISTS")]
+        if not paths:
+            raise NotConfigured("no watchlists configured (NARCOWATCH_WATCHLISTS is empty)")
+        return cls(crawler, load_watchlists(paths))
+
+    def open_spider(self) -> None:
+        self.store = _store.acquire(self.crawler.settings)
+
+    def close_spider(self) -> None:
+        if self.store is not None:
+            _store.release(self.store)
+            self.store = None
+
+    def process_item(self, item: Any) -> Any:
+        data = ItemAdapter(item).asdict()
+        if data.get("nlp") is None:
+            # unchanged items were enriched (and alerted on) when they were first seen
+            return item
+        assert self.stats is not None
+        for watchlist in self.watchlists:
+            for rule, reason in watchlist.evaluate(data):
+                if self.store.add_alert(watchlist.name, rule.id, data["id"], reason):
+                    self.stats.inc_value("narcowatch/alerts/new")
+                    logger.info("Alert %s/%s on %s: %s", watchlist.name, rule.id, data["url"], reason)
+        return item

@@ -1,0 +1,42 @@
+"""Change detection: mark each item new, changed or unchanged against the store's content hash."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from scrapy.crawler import Crawler
+
+from pipelines import _store
+from store.base import item_content_hash
+
+
+class ChangeDetectionPipeline:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.store: Any = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ChangeDetectionPipeline:
+        return cls(crawler)
+
+    def open_spider(self) -> None:
+        self.store = _store.acquire(self.crawler.settings)
+
+    def close_spider(self) -> None:
+        if self.store is not None:
+            _store.release(self.store)
+            self.store = None
+
+    def process_item(self, item: Any) -> Any:
+        stored = self.store.content_hash(item.id)
+        if stored is None:
+            item.change = "new"
+        elif stored == item_content_hash(asdict(item)):
+            item.change = "unchanged"
+        else:
+            item.change = "changed"
+        assert self.stats is not None
+        self.stats.inc_value(f"narcowatch/changes/{item.change}")
+        return item
