@@ -1,0 +1,3 @@
+from narcowatch.cli import main
+
+main()
