@@ -41,3 +41,35 @@ ITEM_PIPELINES = {
 NARCOWATCH_STORE = os.environ.get("NARCOWATCH_STORE", "")
 NARCOWATCH_NLP_BATCH_SIZE = 64
 NARCOWATCH_WATCHLISTS: list[str] = []
+
+# --- Transport (crawler/handlers/socks.py): every http(s) request goes through Tor unless a source says
+# "direct". Fail closed: no proxy configured or reachable means the request fails, never a direct fetch.
+DOWNLOAD_HANDLERS = {
+    "http": "crawler.handlers.socks.SocksDownloadHandler",
+    "https": "crawler.handlers.socks.SocksDownloadHandler",
+    # These would connect or read outside Tor: off.
+    "ftp": None,
+    "s3": None,
+    "file": None,
+}
+NARCOWATCH_TRANSPORT = os.environ.get("NARCOWATCH_TRANSPORT", "tor")
+NARCOWATCH_TOR_PROXIES: list[str] = [
+    p.strip() for p in os.environ.get("NARCOWATCH_TOR_PROXIES", "socks5h://127.0.0.1:9050").split(",") if p.strip()
+]
+# Parallel to NARCOWATCH_TOR_PROXIES (empty entries allowed); used for NEWNYM only.
+NARCOWATCH_TOR_CONTROL_PORTS: list[int | None] = []
+NARCOWATCH_TOR_CONTROL_COOKIE = os.environ.get("NARCOWATCH_TOR_CONTROL_COOKIE", "")
+NARCOWATCH_TOR_CONTROL_PASSWORD = os.environ.get("NARCOWATCH_TOR_CONTROL_PASSWORD", "")
+NARCOWATCH_TOR_ISOLATE_SITES = True
+NARCOWATCH_ALLOW_ONION_TO_CLEARNET = False
+NARCOWATCH_TOR_CONNECT_TIMEOUT = 45
+NARCOWATCH_TOR_MAX_SESSIONS = 256
+NARCOWATCH_TOR_BLOCK_HTTP_CODES = [403, 429, 503]
+NARCOWATCH_TOR_FAILURE_THRESHOLD = 5
+NARCOWATCH_TOR_NEWNYM_MIN_INTERVAL = 30
+NARCOWATCH_TOR_PROBE_INTERVAL = 5
+
+DOWNLOADER_MIDDLEWARES = {
+    # After RedirectMiddleware (600) so it sees a 3xx before it is followed.
+    "crawler.middlewares.onion_redirect.OnionRedirectGuardMiddleware": 610,
+}

@@ -1,0 +1,1 @@
+"""Download handlers: the fail-closed SOCKS5h (Tor) transport for http and https."""
