@@ -28,6 +28,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -44,6 +45,8 @@ TOR_GENCERT = shutil.which("tor-gencert") or "/usr/bin/tor-gencert"
 READY_PATH = "/narcowatch-tornet-ready"
 READY_BODY = b"tornet ready\n"
 _T = TypeVar("_T")
+# exits when its parent (the test runner) is gone
+_WATCHDOG = "import os, time\nppid = os.getppid()\nwhile os.getppid() == ppid:\n    time.sleep(0.5)\n"
 
 
 class TorNetworkError(RuntimeError):
@@ -129,6 +132,7 @@ class TorNetwork:
         self.timings: dict[str, float] = {}
         self._ready_server: http.server.ThreadingHTTPServer | None = None
         self._helpers: list[subprocess.Popen[bytes]] = []  # key generation processes
+        self._watchdog: subprocess.Popen[bytes] | None = None
         self._started = False
         self._stopped = False
 
@@ -175,7 +179,7 @@ class TorNetwork:
             # tiny-network path-selection fixes; never on the real network
             "VanguardsLiteEnabled 0",
             "UseEntryGuards 0",
-            f"__OwningControllerProcess {os.getpid()}",
+            f"__OwningControllerProcess {self.owner_pid}",
         ]
 
     def start(self, timeout: float = 150.0) -> TorNetwork:
@@ -187,6 +191,7 @@ class TorNetwork:
         deadline = t0 + timeout
         try:
             self._start_ready_server()
+            self._start_watchdog()
             self._make_nodes()
             self._generate_keys()
             self._write_configs()
@@ -243,6 +248,10 @@ class TorNetwork:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(timeout=5)
+        if self._watchdog is not None:
+            self._watchdog.kill()
+            self._watchdog.wait(timeout=5)
+            self._watchdog = None
         if self._ready_server is not None:
             self._ready_server.shutdown()
             self._ready_server.server_close()
@@ -267,6 +276,19 @@ class TorNetwork:
         self._ready_server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _ReadyHandler)
         self._ready_server.daemon_threads = True
         threading.Thread(target=self._ready_server.serve_forever, daemon=True, name="tornet-ready").start()
+
+    @property
+    def owner_pid(self) -> int:
+        """PID for ``__OwningControllerProcess``: tor exits by itself when that process is gone."""
+        if self._watchdog is None:
+            raise RuntimeError("the network is not started")
+        return self._watchdog.pid
+
+    def _start_watchdog(self) -> None:
+        # Not our own PID: stem sends TAKEOWNERSHIP when the connecting process is the owner, and tor then
+        # exits as soon as that control connection closes. A child that lives exactly as long as we do
+        # gives the same orphan protection without that trap.
+        self._watchdog = subprocess.Popen([sys.executable, "-c", _WATCHDOG], stdin=subprocess.DEVNULL)
 
     def _make_nodes(self) -> None:
         def mk(name: str, role: str, **ports: int) -> Node:
@@ -354,8 +376,8 @@ class TorNetwork:
                 "GeoIPv6File /nonexistent",
                 f"ControlPort 127.0.0.1:{node.control_port}",
                 "CookieAuthentication 1",
-                # tor exits by itself if the test runner dies
-                f"__OwningControllerProcess {os.getpid()}",
+                # tor exits by itself if the test runner (and so the watchdog) dies
+                f"__OwningControllerProcess {self.owner_pid}",
                 "PathsNeededToBuildCircuits 0.67",
                 "TestingDirAuthVoteExit *",
                 "TestingDirAuthVoteGuard *",
