@@ -1,0 +1,204 @@
+"""Drug precursor chemicals in post text: names and synonyms (English and Russian) and CAS numbers.
+
+Pure Python (no spaCy), data loaded once from ``nlp/data/precursors.tsv``. Names are matched as
+sequences of word lemmas joined without separators, so "P-2-P", "P2P" and "P 2 P", or
+"1-фенил-2-нитропропена" and "1-фенил-2-нитропропен", give the same key; a suffix-stripped stem
+key catches inflections pymorphy does not know ("сафролом"). Bare CAS numbers count only when their
+check digit is valid and the number is in the table.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from nlp.lemmas import lemma
+
+__all__ = ["find_precursors", "valid_cas", "precursor_table"]
+
+_DATA = Path(__file__).resolve().parent / "data" / "precursors.tsv"
+_TOKEN_RE = re.compile(r"[^\W_]+")
+_CYR_RE = re.compile(r"[а-яёіїєґ]", re.IGNORECASE)
+_UK_RE = re.compile(r"[іїєґ]", re.IGNORECASE)
+# Separators allowed inside one chemical name: "3,4-MDP-2-P", "4'-methyl", "N-(piperidin-4-yl)".
+_GAP_RE = re.compile(r"[\s\-–,.'’()]{0,4}")
+_CAS_RE = re.compile(r"(?<![\d-])(\d{2,7})-(\d{2})-(\d)(?![\d-])")
+_CAS_FULL_RE = re.compile(r"\d{2,7}-\d{2}-\d")
+_MAX_TOKENS = 10
+_ENDINGS = tuple(
+    sorted(
+        "ами ями ому ему ого его ой ей ом ем ою ею ью ам ям ах ях ов ев ий ый ая ое ие ые а я о е и ы у ю ь й"
+        .split(),
+        key=len,
+        reverse=True,
+    )
+)
+
+
+def valid_cas(cas: str) -> bool:
+    """True when ``cas`` looks like a CAS Registry Number and its check digit is right.
+
+    The check digit is the sum of the other digits, each multiplied by its position counted from the
+    right (1, 2, 3 ...), modulo 10: 7732-18-5 → (8·1 + 1·2 + 2·3 + 3·4 + 7·5 + 7·6) mod 10 = 5.
+    """
+    cas = cas.strip()
+    if not _CAS_FULL_RE.fullmatch(cas):
+        return False
+    digits = cas.replace("-", "")
+    body, check = digits[:-1], int(digits[-1])
+    return sum(i * int(d) for i, d in enumerate(reversed(body), start=1)) % 10 == check
+
+
+@dataclass(frozen=True)
+class Precursor:
+    """One row of the precursor table."""
+
+    name: str
+    cas: str | None
+    table: str  # I | II | watch
+    note: str
+
+
+@dataclass
+class _Index:
+    by_key: dict[str, Precursor]
+    by_stem: dict[str, Precursor]
+    exact: dict[tuple[str, ...], Precursor]
+    by_cas: dict[str, Precursor]
+    first: frozenset[str]  # every token form that can start a name (lemma, lower or stem)
+
+
+def _lemma(word: str) -> str:
+    if not _CYR_RE.search(word):
+        return word.lower()
+    return lemma(word, "uk" if _UK_RE.search(word) else "ru")
+
+
+def _stem(word: str) -> str:
+    low = word.lower().replace("ё", "е")
+    if not _CYR_RE.search(low):
+        return low
+    for ending in _ENDINGS:
+        if low.endswith(ending) and len(low) - len(ending) >= 3:
+            return low[: -len(ending)]
+    return low
+
+
+@lru_cache(maxsize=1)
+def _index() -> _Index:
+    idx = _Index({}, {}, {}, {}, frozenset())
+    first: set[str] = set()
+    header = False
+    for line in _DATA.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        if not header:
+            header = True
+            continue
+        cols = line.split("\t") + [""] * 5
+        name, cas, table, names, note = cols[:5]
+        entry = Precursor(name, cas or None, table, note)
+        if cas:
+            idx.by_cas[cas] = entry
+        synonyms = [n.strip() for n in names.split("|")]
+        exact_low = {n[1:].lower() for n in synonyms if n.startswith("=")}
+        # The canonical name of an abbreviation-only row ("npp") must not match lower-case text.
+        for raw in ([] if name.lower() in exact_low else [name]) + synonyms:
+            if not raw:
+                continue
+            if raw.startswith("="):
+                toks = tuple(_TOKEN_RE.findall(raw[1:]))
+                idx.exact.setdefault(toks, entry)
+                first.add(toks[0].lower())
+                continue
+            toks = tuple(_TOKEN_RE.findall(raw))
+            if not toks:
+                continue
+            idx.by_key.setdefault("".join(t.lower().replace("ё", "е") for t in toks), entry)
+            idx.by_key.setdefault("".join(_lemma(t) for t in toks), entry)
+            stem = "".join(_stem(t) for t in toks)
+            if len(stem) >= 5:
+                idx.by_stem.setdefault(stem, entry)
+            first.update({toks[0].lower().replace("ё", "е"), _lemma(toks[0]), _stem(toks[0])})
+    idx.first = frozenset(first)
+    return idx
+
+
+def precursor_table() -> list[Precursor]:
+    """Every precursor row (one per canonical name), for reports and tests."""
+    seen: dict[str, Precursor] = {}
+    idx = _index()
+    for entry in [*idx.by_key.values(), *idx.exact.values()]:
+        seen.setdefault(entry.name, entry)
+    return list(seen.values())
+
+
+def _hit(entry: Precursor, start: int, end: int) -> dict:
+    return {"name": entry.name, "cas": entry.cas, "table": entry.table, "start": start, "end": end}
+
+
+def find_precursors(text: str) -> list[dict]:
+    """Precursor mentions in ``text`` in order: ``{"name", "cas", "table", "start", "end"}``.
+
+    ``name`` is the canonical lower-case English name, ``table`` one of ``"I"``, ``"II"`` (UN 1988
+    Convention) or ``"watch"`` (INCB special surveillance list and nationally controlled chemicals).
+    """
+    idx = _index()
+    toks = list(_TOKEN_RE.finditer(text))
+    lows = [t.group().lower().replace("ё", "е") for t in toks]
+    lems: dict[int, str] = {}
+    stems: dict[int, str] = {}
+
+    def lem(k: int) -> str:
+        if k not in lems:
+            lems[k] = _lemma(toks[k].group())
+        return lems[k]
+
+    def stm(k: int) -> str:
+        if k not in stems:
+            stems[k] = _stem(toks[k].group())
+        return stems[k]
+
+    hits: list[dict] = []
+    i = 0
+    while i < len(toks):
+        if lows[i] not in idx.first and stm(i) not in idx.first and lem(i) not in idx.first:
+            i += 1
+            continue
+        found: tuple[int, Precursor] | None = None
+        for n in range(min(_MAX_TOKENS, len(toks) - i), 0, -1):
+            if any(not _GAP_RE.fullmatch(text[toks[k].end() : toks[k + 1].start()]) for k in range(i, i + n - 1)):
+                continue
+            surface = tuple(t.group() for t in toks[i : i + n])
+            entry = (
+                idx.exact.get(surface)
+                or idx.by_key.get("".join(lows[i : i + n]))
+                or idx.by_key.get("".join(lem(k) for k in range(i, i + n)))
+                or idx.by_stem.get("".join(stm(k) for k in range(i, i + n)))
+            )
+            if entry is not None:
+                found = (n, entry)
+                break
+        if found:
+            n, entry = found
+            hits.append(_hit(entry, toks[i].start(), toks[i + n - 1].end()))
+            i += n
+        else:
+            i += 1
+    for m in _CAS_RE.finditer(text):
+        cas = m.group()
+        entry = idx.by_cas.get(cas)
+        if entry is not None and valid_cas(cas):
+            hits.append(_hit(entry, m.start(), m.end()))
+    # A CAS number's digits can also start a name window ("4-ANPP"): drop name hits inside CAS hits.
+    cas_spans = [(h["start"], h["end"]) for h in hits if text[h["start"] : h["end"]] == h["cas"]]
+    hits = [
+        h
+        for h in hits
+        if text[h["start"] : h["end"]] == h["cas"]
+        or not any(s <= h["start"] and h["end"] <= e for s, e in cas_spans)
+    ]
+    hits.sort(key=lambda h: h["start"])
+    return hits
