@@ -2,7 +2,7 @@
 
 Routes: ``/p/{n}`` a small HTML page (after ``delay`` seconds), ``/big?n=BYTES&cl=0|1`` a large body with or
 without Content-Length, ``/bomb`` a gzip bomb, ``/slow?s=SECONDS``, ``/loop/{n}`` an endless redirect chain,
-``/to?url=URL`` a 302 to any URL, ``/headers`` the request headers as JSON. Every request is counted per
+``/to?url=URL`` a 302 to any URL, ``/headers`` the request headers as JSON, ``/c`` a page setting a Domain cookie. Every request is counted per
 path in ``hits``. Run as a script (``python bench/site.py --port 0 --delay 2``) it prints ``READY <port>``.
 """
 
@@ -22,8 +22,11 @@ _PAGE = (
 )
 
 
+HITS = web.AppKey("hits", Counter)
+
+
 def make_app(delay: float = 0.0, bomb_mb: int = 64) -> web.Application:
-    """Build the site; ``hits`` (a Counter of paths) is stored in ``app['hits']``."""
+    """Build the site; ``hits`` (a Counter of paths) is stored in ``app[HITS]``."""
     hits: Counter[str] = Counter()
     bomb = gzip.compress(b"\0" * (bomb_mb * 1024 * 1024), compresslevel=9)
 
@@ -71,11 +74,16 @@ def make_app(delay: float = 0.0, bomb_mb: int = 64) -> web.Application:
     async def to(request: web.Request) -> web.Response:
         raise web.HTTPFound(request.query["url"])
 
+    async def cookie(request: web.Request) -> web.Response:
+        # A Domain cookie makes Scrapy's CookiesMiddleware consult tldextract (public-suffix check).
+        host = request.host.split(":")[0]
+        return web.Response(text="cookie", headers={"Set-Cookie": f"sid=1; Domain={host}; Path=/"})
+
     async def headers(request: web.Request) -> web.Response:
         return web.json_response({k: v for k, v in request.headers.items()})
 
     app = web.Application(middlewares=[count])
-    app["hits"] = hits
+    app[HITS] = hits
     app.router.add_get("/p/{n}", page)
     app.router.add_get("/big", big)
     app.router.add_get("/bomb", bomb_route)
@@ -83,12 +91,13 @@ def make_app(delay: float = 0.0, bomb_mb: int = 64) -> web.Application:
     app.router.add_get("/loop/{n}", loop)
     app.router.add_get("/to", to)
     app.router.add_get("/headers", headers)
+    app.router.add_get("/c", cookie)
     return app
 
 
 async def start_site(delay: float = 0.0, port: int = 0) -> tuple[web.AppRunner, int]:
     """Start the site on 127.0.0.1; returns the runner (``await runner.cleanup()``) and the port."""
-    runner = web.AppRunner(make_app(delay), access_log=None)
+    runner = web.AppRunner(make_app(delay), access_log=None, shutdown_timeout=0.5)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", port, backlog=4096)
     await site.start()

@@ -177,11 +177,13 @@ class SocksDownloadHandler:
     def _connector_limits(self) -> dict[str, int]:
         return {"limit": max(self.config.pool_size_total, 1), "limit_per_host": self.config.pool_size_per_host}
 
-    def _tor_session(self, endpoint: Endpoint, username: str | None, password: str | None) -> _PooledSession:
+    def _acquire_session(self, endpoint: Endpoint, username: str | None, password: str | None) -> _PooledSession:
+        """The session for (endpoint, identity), created on demand, with one request counted in flight."""
         key = (endpoint.key, username, password)
         pooled = self._sessions.get(key)
         if pooled is not None:
             self._sessions.move_to_end(key)
+            pooled.inflight += 1
             return pooled
         connector = aiohttp_socks.ProxyConnector(
             host=endpoint.proxy.host,
@@ -193,6 +195,7 @@ class SocksDownloadHandler:
             **self._connector_limits(),
         )
         pooled = _PooledSession(key, self._new_session(connector))
+        pooled.inflight = 1
         self._sessions[key] = pooled
         self.stats.inc_value("narcowatch/tor/sessions_opened")
         self._evict()
@@ -301,8 +304,7 @@ class SocksDownloadHandler:
         password: str | None = None
         if self.config.isolate_sites:
             username, password = self.pool.identity(site)
-        pooled = self._tor_session(endpoint, username, password)
-        pooled.inflight += 1
+        pooled = self._acquire_session(endpoint, username, password)
         self.stats.inc_value(f"narcowatch/tor/requests/{endpoint.key}")
         try:
             response = await self._fetch(pooled.session, request, timeout, start, endpoint, site)
