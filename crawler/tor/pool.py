@@ -312,7 +312,7 @@ def stem_newnym_factory(
         ctl = controllers.get(endpoint.control_port)
         if ctl is None:
             ctl = controllers[endpoint.control_port] = TorController(
-                endpoint.control_port, cookie_path=cookie_path, password=password
+                endpoint.control_port, cookie_path=cookie_path, password=password, host=endpoint.proxy.host
             )
         return bool(ctl.newnym())  # type: ignore[attr-defined]
 
