@@ -1,0 +1,109 @@
+"""The extraction API used by the item pipeline and by ``narcowatch extract``.
+
+``get_extractor()`` returns a process-wide :class:`Extractor` that loads the spaCy pipeline from
+``nlp/pipeline.cfg`` once; ``Extractor.extract_batch(records)`` turns records
+``{"id", "text", "title"?, "lang"?}`` into the extract JSON of DESIGN.md (plus ``delivery``).
+
+Offsets: when a record has a non-empty ``title``, the analysed text is ``title + "\\n" + text`` and
+every ``start``/``end`` indexes that combined string; without a title it is ``text`` itself.
+Texts longer than :data:`MAX_CHARS` characters are cut to their first ``MAX_CHARS`` characters
+before analysis (nothing past the cut is reported); this bounds time and memory per document.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+from typing import Any
+
+import spacy
+from spacy.language import Language
+from spacy.util import load_model_from_config
+
+import nlp.components  # noqa: F401  (registers the narcowatch_* factories)
+
+logger = logging.getLogger(__name__)
+
+PIPELINE_CFG = Path(__file__).parent / "pipeline.cfg"
+MAX_CHARS = 200_000
+BATCH_SIZE = 64
+RESULT_KEYS = ("id", "lang", "category", "category_reasons", "drugs", "offers", "contacts", "places",
+               "ships_from", "ships_to", "precursors", "delivery")
+
+
+def combined_text(record: dict[str, Any]) -> str:
+    """The text a record is analysed as: ``title + "\\n" + text`` (or just ``text``), capped."""
+    text = record.get("text") or ""
+    title = record.get("title") or ""
+    if not isinstance(text, str):
+        text = str(text)
+    if not isinstance(title, str):
+        title = str(title)
+    full = f"{title}\n{text}" if title else text
+    return full[:MAX_CHARS]
+
+
+def load_pipeline(config_path: Path = PIPELINE_CFG) -> Language:
+    """Build and initialise the pipeline defined in ``config_path`` (no model downloads)."""
+    config = spacy.util.load_config(config_path)
+    pipeline = load_model_from_config(config, auto_fill=True, validate=True)
+    pipeline.initialize()
+    return pipeline
+
+
+class Extractor:
+    """Runs the pipeline over batches of records; thread-safe for concurrent callers."""
+
+    def __init__(self, pipeline: Language | None = None, batch_size: int = BATCH_SIZE) -> None:
+        self.nlp = pipeline if pipeline is not None else load_pipeline()
+        self.batch_size = batch_size
+        self._lock = threading.Lock()
+
+    def extract(self, record: dict[str, Any]) -> dict[str, Any]:
+        """The extract JSON of one record."""
+        return self.extract_batch([record])[0]
+
+    def extract_batch(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The extract JSON of each record, in the same order (see the module docstring for offsets)."""
+        docs = []
+        for record in records:
+            doc = self.nlp.make_doc(combined_text(record))
+            lang = record.get("lang")
+            doc._.nw_lang_hint = lang if isinstance(lang, str) and lang else None
+            docs.append(doc)
+        with self._lock:
+            processed = list(self.nlp.pipe(docs, batch_size=self.batch_size))
+        return [_result(record, doc) for record, doc in zip(records, processed, strict=True)]
+
+
+def _result(record: dict[str, Any], doc: Any) -> dict[str, Any]:
+    ext = doc._
+    return {
+        "id": record.get("id"),
+        "lang": ext.nw_lang or "und",
+        "category": ext.nw_category or "other",
+        "category_reasons": list(ext.nw_category_reasons or []),
+        "drugs": list(ext.nw_drugs or []),
+        "offers": list(ext.nw_offers or []),
+        "contacts": list(ext.nw_contacts or []),
+        "places": list(ext.nw_places or []),
+        "ships_from": list(ext.nw_ships_from or []),
+        "ships_to": list(ext.nw_ships_to or []),
+        "precursors": list(ext.nw_precursors or []),
+        "delivery": list(ext.nw_delivery or []),
+    }
+
+
+_EXTRACTOR: Extractor | None = None
+_EXTRACTOR_LOCK = threading.Lock()
+
+
+def get_extractor() -> Extractor:
+    """The process-wide extractor; the spaCy pipeline is loaded on the first call only."""
+    global _EXTRACTOR
+    if _EXTRACTOR is None:
+        with _EXTRACTOR_LOCK:
+            if _EXTRACTOR is None:
+                _EXTRACTOR = Extractor()
+    return _EXTRACTOR

@@ -1,0 +1,225 @@
+"""Narcowatch spaCy components, registered as factories with prefixed names.
+
+Every component reads ``doc.text`` (the original text) and stores its findings in ``doc._.nw_*``
+extension attributes; offsets are always character offsets into ``doc.text``. Lexicons and tables
+load in ``initialize()`` from ``data_dir`` (empty: the package's ``nlp/data``). The pipeline itself
+is defined in ``nlp/pipeline.cfg``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from pathlib import Path
+from typing import Any
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from nlp import langid
+from nlp.drugs import DATA_DIR, DrugLexicon, find_drugs
+from nlp.normalize import Normalized, normalize
+from nlp.offers import bind_offers
+from nlp.prices import find_prices
+from nlp.quantities import find_quantities
+
+logger = logging.getLogger(__name__)
+
+EXTENSIONS: dict[str, Any] = {
+    "nw_lang_hint": None, "nw_norm": None, "nw_lang": None, "nw_drugs": None, "nw_offers": None,
+    "nw_quantities": None, "nw_prices": None, "nw_contacts": None, "nw_places": None, "nw_ships_from": None,
+    "nw_ships_to": None, "nw_delivery": None, "nw_precursors": None, "nw_category": None,
+    "nw_category_reasons": None,
+}
+for _name, _default in EXTENSIONS.items():
+    if not Doc.has_extension(_name):
+        Doc.set_extension(_name, default=_default)
+
+_LEXICONS: dict[str, DrugLexicon] = {}
+
+
+def shared_lexicon(data_dir: str = "") -> DrugLexicon:
+    """The drug lexicon of ``data_dir``, loaded once per process and shared by the components."""
+    lex = _LEXICONS.get(data_dir)
+    if lex is None:
+        lex = DrugLexicon.from_dir(Path(data_dir) if data_dir else DATA_DIR)
+        _LEXICONS[data_dir] = lex
+    return lex
+
+
+def _optional(module: str, attr: str) -> Any:
+    """A helper module's function, or None while that module has not landed yet."""
+    try:
+        return getattr(importlib.import_module(module), attr)
+    except ImportError:
+        logger.debug("optional NLP module %s is missing", module)
+        return None
+
+
+def _fallback_category(doc: Doc) -> tuple[str, list[str]]:
+    if doc._.nw_offers:
+        return "sale", ["offer with price"]
+    if doc._.nw_drugs and doc._.nw_contacts:
+        return "sale", ["drug mention with contact"]
+    return "other", []
+
+
+class _Base:
+    def __init__(self, nlp: Language, name: str, data_dir: str = "") -> None:
+        self.name = name
+        self.data_dir = data_dir
+
+    def initialize(self, get_examples: Any = None, nlp: Language | None = None) -> None:
+        """Load data files; spaCy calls this from ``nlp.initialize()``."""
+
+
+class Normalizer(_Base):
+    """``doc._.nw_norm``: the :class:`~nlp.normalize.Normalized` form of ``doc.text``."""
+
+    def __init__(self, nlp: Language, name: str, data_dir: str = "") -> None:
+        super().__init__(nlp, name, data_dir)
+        self.lexicon: DrugLexicon | None = None
+
+    def initialize(self, get_examples: Any = None, nlp: Language | None = None) -> None:
+        self.lexicon = shared_lexicon(self.data_dir)
+
+    def __call__(self, doc: Doc) -> Doc:
+        if self.lexicon is None:
+            self.initialize()
+        assert self.lexicon is not None
+        doc._.nw_norm = normalize(doc.text, self.lexicon.knows)
+        return doc
+
+
+class LangId(_Base):
+    """``doc._.nw_lang``: the caller's hint when given, else :func:`nlp.langid.detect`."""
+
+    def __call__(self, doc: Doc) -> Doc:
+        doc._.nw_lang = doc._.nw_lang_hint or langid.detect(doc.text)
+        return doc
+
+
+class Drugs(_Base):
+    """``doc._.nw_drugs``: drug mentions (substance, class, nps, form, text, start, end)."""
+
+    def __init__(self, nlp: Language, name: str, data_dir: str = "") -> None:
+        super().__init__(nlp, name, data_dir)
+        self.lexicon: DrugLexicon | None = None
+
+    def initialize(self, get_examples: Any = None, nlp: Language | None = None) -> None:
+        self.lexicon = shared_lexicon(self.data_dir)
+
+    def __call__(self, doc: Doc) -> Doc:
+        if self.lexicon is None:
+            self.initialize()
+        assert self.lexicon is not None
+        norm: Normalized = doc._.nw_norm or normalize(doc.text, self.lexicon.knows)
+        doc._.nw_drugs = find_drugs(doc.text, norm, self.lexicon, doc._.nw_lang or "")
+        return doc
+
+
+class Offers(_Base):
+    """``doc._.nw_offers``: drug + grams + price offers; also ``nw_quantities`` and ``nw_prices``."""
+
+    def __call__(self, doc: Doc) -> Doc:
+        norm: Normalized = doc._.nw_norm or normalize(doc.text)
+        quantities = [q.__class__(q.value, q.unit, q.grams, *norm.span(q.start, q.end))
+                      for q in find_quantities(norm.text)]
+        prices = [p.__class__(p.amount, p.currency, *norm.span(p.start, p.end))
+                  for p in find_prices(norm.text, doc._.nw_lang or "")]
+        doc._.nw_quantities = quantities
+        doc._.nw_prices = prices
+        doc._.nw_offers = bind_offers(doc.text, doc._.nw_drugs or [], quantities, prices)
+        return doc
+
+
+class Contacts(_Base):
+    """``doc._.nw_contacts``: validated contacts and wallets from :mod:`nlp.contacts`."""
+
+    def __call__(self, doc: Doc) -> Doc:
+        find_contacts = _optional("nlp.contacts", "find_contacts")
+        doc._.nw_contacts = find_contacts(doc.text) if find_contacts else []
+        return doc
+
+
+class Places(_Base):
+    """``doc._.nw_places``, ``nw_ships_from``, ``nw_ships_to`` and ``nw_delivery`` from :mod:`nlp.places`."""
+
+    def __call__(self, doc: Doc) -> Doc:
+        find_places = _optional("nlp.places", "find_places")
+        find_shipping = _optional("nlp.places", "find_shipping")
+        find_delivery = _optional("nlp.places", "find_delivery")
+        lang = doc._.nw_lang or ""
+        doc._.nw_places = find_places(doc.text, lang) if find_places else []
+        ships_from, ships_to = find_shipping(doc.text, lang) if find_shipping else ([], [])
+        doc._.nw_ships_from = list(ships_from)
+        doc._.nw_ships_to = list(ships_to)
+        doc._.nw_delivery = list(find_delivery(doc.text)) if find_delivery else []
+        return doc
+
+
+class Precursors(_Base):
+    """``doc._.nw_precursors``: scheduled precursor chemicals from :mod:`nlp.precursors`."""
+
+    def __call__(self, doc: Doc) -> Doc:
+        find_precursors = _optional("nlp.precursors", "find_precursors")
+        doc._.nw_precursors = find_precursors(doc.text) if find_precursors else []
+        return doc
+
+
+class Category(_Base):
+    """``doc._.nw_category`` and ``nw_category_reasons`` from :func:`nlp.category.classify`."""
+
+    def __call__(self, doc: Doc) -> Doc:
+        classify = _optional("nlp.category", "classify")
+        if classify is None:
+            doc._.nw_category, doc._.nw_category_reasons = _fallback_category(doc)
+            return doc
+        category, reasons = classify(doc.text, doc._.nw_lang or "", doc._.nw_drugs or [],
+                                     doc._.nw_offers or [], doc._.nw_contacts or [], doc._.nw_precursors or [])
+        doc._.nw_category = category
+        doc._.nw_category_reasons = list(reasons)
+        return doc
+
+
+_DEFAULT = {"data_dir": ""}
+
+
+@Language.factory("narcowatch_normalizer", default_config=_DEFAULT)
+def make_normalizer(nlp: Language, name: str, data_dir: str) -> Normalizer:
+    return Normalizer(nlp, name, data_dir)
+
+
+@Language.factory("narcowatch_langid", default_config=_DEFAULT)
+def make_langid(nlp: Language, name: str, data_dir: str) -> LangId:
+    return LangId(nlp, name, data_dir)
+
+
+@Language.factory("narcowatch_drugs", default_config=_DEFAULT)
+def make_drugs(nlp: Language, name: str, data_dir: str) -> Drugs:
+    return Drugs(nlp, name, data_dir)
+
+
+@Language.factory("narcowatch_offers", default_config=_DEFAULT)
+def make_offers(nlp: Language, name: str, data_dir: str) -> Offers:
+    return Offers(nlp, name, data_dir)
+
+
+@Language.factory("narcowatch_contacts", default_config=_DEFAULT)
+def make_contacts(nlp: Language, name: str, data_dir: str) -> Contacts:
+    return Contacts(nlp, name, data_dir)
+
+
+@Language.factory("narcowatch_places", default_config=_DEFAULT)
+def make_places(nlp: Language, name: str, data_dir: str) -> Places:
+    return Places(nlp, name, data_dir)
+
+
+@Language.factory("narcowatch_precursors", default_config=_DEFAULT)
+def make_precursors(nlp: Language, name: str, data_dir: str) -> Precursors:
+    return Precursors(nlp, name, data_dir)
+
+
+@Language.factory("narcowatch_category", default_config=_DEFAULT)
+def make_category(nlp: Language, name: str, data_dir: str) -> Category:
+    return Category(nlp, name, data_dir)

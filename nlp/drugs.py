@@ -1,0 +1,238 @@
+"""Drug mentions: lexicon lookup over normalised words, lemmas for Russian inflection, context rules.
+
+The lexicon (``nlp/data/drug_lexicon.jsonl``, built by ``tools/build_drug_lexicon.py``) maps a
+matching key (lower case, letters and digits only) to a canonical substance, its class, an NPS flag
+and an optional product form. Multi-word terms ("alpha pvp", "5-meo-dmt") match as n-grams of up to
+five words; Russian words that miss are retried by lemma ("мефедрона" -> "мефедрон").
+
+Ambiguous terms (``ambiguous.tsv``, plus all imported English street slang) count only when the
+document has context (a quantity, a price, an unambiguous drug word or a shop word from
+``context_words.txt``) and none of the term's listed neighbour words stands within three words.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from nlp.lemmas import lemma
+from nlp.normalize import Normalized
+
+DATA_DIR = Path(__file__).parent / "data"
+_MAX_NGRAM = 5
+_WINDOW = 3
+_FORM_WINDOW = 4
+_KEY = re.compile(r"[\W_]+")
+_WORD = re.compile(r"[^\W_]+")
+_CYR = re.compile(r"[а-яёіїєґ]")
+# A number with a unit or a currency nearby: enough context for ambiguous slang.
+_CONTEXT_RE = re.compile(
+    r"\d\s?(?:g|gr|kg|mg|ug|oz|ml|г|гр|кг|мг|мл|шт|таб|k|к)(?![^\W\d_])|[$€£₽₴₸₿]\s?\d|\d\s?[$€£₽₴₸₿]"
+    r"|\d\s?(?:руб|usd|eur|btc|грн|тг|р)(?![^\W\d_])")
+
+
+def key(term: str) -> str:
+    """Matching key: lower case, ё as е, letters and digits only."""
+    return _KEY.sub("", term.lower().replace("ё", "е"))
+
+
+def _rows(path: Path) -> list[list[str]]:
+    return [line.split("\t") for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.startswith("#")]
+
+
+@dataclass
+class DrugLexicon:
+    """Everything the drug matcher reads from ``nlp/data/``; load with :meth:`from_dir`."""
+
+    entries: dict[str, dict[str, Any]] = field(default_factory=dict)
+    first_words: set[str] = field(default_factory=set)
+    ambiguous: dict[str, frozenset[str]] = field(default_factory=dict)
+    forms: dict[str, str] = field(default_factory=dict)
+    emoji: dict[str, tuple[str, str]] = field(default_factory=dict)
+    context_words: frozenset[str] = frozenset()
+    emoji_re: re.Pattern[str] | None = None
+
+    @classmethod
+    def from_dir(cls, data_dir: Path = DATA_DIR) -> DrugLexicon:
+        lex = cls()
+        with (data_dir / "drug_lexicon.jsonl").open(encoding="utf-8") as fh:
+            for line in fh:
+                rec = json.loads(line)
+                if "_provenance" in rec:
+                    continue
+                lex.entries[rec["key"]] = rec
+                words = _WORD.findall(rec["term"].replace("ё", "е"))
+                if len(words) > 1:
+                    lex.first_words.add(key(words[0]))
+        for row in _rows(data_dir / "ambiguous.tsv"):
+            neighbours = row[1].split("|") if len(row) > 1 and row[1] else []
+            lex.ambiguous[key(row[0])] = frozenset(w.lower() for w in neighbours)
+        lex.forms = {key(r[0]): r[1] for r in _rows(data_dir / "forms.tsv")}
+        for row in _rows(data_dir / "emoji.tsv"):
+            lex.emoji[row[0]] = (row[1] if len(row) > 1 else "", row[2] if len(row) > 2 else "")
+        if lex.emoji:
+            lex.emoji_re = re.compile("|".join(re.escape(e) for e in sorted(lex.emoji, key=len, reverse=True)))
+        lex.context_words = frozenset(
+            line.strip() for line in (data_dir / "context_words.txt").read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.startswith("#"))
+        return lex
+
+    def knows(self, word: str) -> bool:
+        """True when ``word`` (already joined from split letters) is a lexicon key."""
+        return key(word) in self.entries
+
+
+def _lemma_key(word: str, lang: str) -> str:
+    if _CYR.search(word):
+        return key(lemma(word, lang))
+    return word
+
+
+@dataclass(slots=True)
+class _Hit:
+    entry: dict[str, Any]
+    first: int  # word index
+    last: int
+    start: int  # offsets into the normalised text
+    end: int
+    form: str | None
+
+
+def find_drugs(original: str, norm: Normalized, lex: DrugLexicon, lang: str = "") -> list[dict[str, Any]]:
+    """Drug mentions in ``original`` (matched on its normalised form ``norm``), in text order.
+
+    Each mention: substance, class, nps, form, text, start, end (offsets into ``original``).
+    """
+    text = norm.text
+    toks = [(m.group(), m.start(), m.end()) for m in _WORD.finditer(text)]
+    entries = lex.entries
+    hits: list[_Hit] = []
+    lemma_cache: dict[int, str] = {}
+
+    def lkey(i: int) -> str:
+        got = lemma_cache.get(i)
+        if got is None:
+            got = _lemma_key(toks[i][0], lang)
+            lemma_cache[i] = got
+        return got
+
+    i = 0
+    n = len(toks)
+    while i < n:
+        word, start, _ = toks[i]
+        found: tuple[dict[str, Any], int] | None = None
+        if word in lex.first_words or lkey(i) in lex.first_words:
+            # Longest n-gram first; words must be close (at most two separator characters apart).
+            j = i
+            surface = [word]
+            lemmas = [lkey(i)]
+            while j + 1 < n and j + 1 - i < _MAX_NGRAM and toks[j + 1][1] - toks[j][2] <= 2:
+                j += 1
+                surface.append(toks[j][0])
+                lemmas.append(lkey(j))
+            for last in range(j, i, -1):
+                k = i + (last - i) + 1
+                cand = entries.get("".join(surface[: k - i])) or entries.get("".join(lemmas[: k - i]))
+                if cand is not None:
+                    found = (cand, last)
+                    break
+        if found is None:
+            cand = entries.get(word)
+            if cand is None and _CYR.search(word):
+                cand = entries.get(lkey(i))
+            if cand is not None:
+                found = (cand, i)
+        if found is not None:
+            entry, last = found
+            hits.append(_Hit(entry, i, last, start, toks[last][2], entry.get("form")))
+            i = last + 1
+        else:
+            i += 1
+
+    emoji_hits: list[tuple[int, int, str, str]] = []
+    if lex.emoji_re is not None and not original.isascii():
+        for m in lex.emoji_re.finditer(original):
+            substance, form = lex.emoji[m.group()]
+            emoji_hits.append((m.start(), m.end(), substance, form))
+
+    hits = _apply_context(hits, toks, text, lex, lang, lkey, bool(emoji_hits))
+    _attach_forms(hits, toks, lex, lkey)
+
+    out: list[dict[str, Any]] = []
+    for hit in hits:
+        o_start, o_end = norm.span(hit.start, hit.end)
+        e = hit.entry
+        out.append({"substance": e["substance"], "class": e["class"], "nps": bool(e["nps"]), "form": hit.form,
+                    "text": original[o_start:o_end], "start": o_start, "end": o_end})
+    if emoji_hits:
+        out.extend(_emoji_mentions(emoji_hits, out, lex, original))
+        out.sort(key=lambda d: d["start"])
+    return out
+
+
+def _apply_context(hits: list[_Hit], toks: list[tuple[str, int, int]], text: str, lex: DrugLexicon,
+                   lang: str, lkey: Any, has_emoji: bool) -> list[_Hit]:
+    def is_ambiguous(h: _Hit) -> bool:
+        return bool(h.entry.get("ambiguous")) or h.entry["key"] in lex.ambiguous
+
+    if not any(is_ambiguous(h) for h in hits):
+        return hits
+    context = has_emoji or any(not is_ambiguous(h) for h in hits) or _CONTEXT_RE.search(text) is not None
+    if not context:
+        words = lex.context_words
+        context = any(t[0] in words or lkey(i) in words for i, t in enumerate(toks))
+    if not context:
+        return [h for h in hits if not is_ambiguous(h)]
+    kept = []
+    for h in hits:
+        if is_ambiguous(h):
+            neighbours = lex.ambiguous.get(h.entry["key"], frozenset())
+            if neighbours:
+                lo, hi = max(0, h.first - _WINDOW), min(len(toks), h.last + _WINDOW + 1)
+                near = [k for k in range(lo, hi) if k < h.first or k > h.last]
+                if any(toks[k][0] in neighbours or lkey(k) in neighbours for k in near):
+                    continue
+        kept.append(h)
+    return kept
+
+
+def _attach_forms(hits: list[_Hit], toks: list[tuple[str, int, int]], lex: DrugLexicon, lkey: Any) -> None:
+    for h in hits:
+        if h.form:
+            continue
+        lo, hi = max(0, h.first - _FORM_WINDOW), min(len(toks), h.last + _FORM_WINDOW + 1)
+        best: tuple[int, str] | None = None
+        for k in range(lo, hi):
+            if h.first <= k <= h.last:
+                continue
+            form = lex.forms.get(toks[k][0]) or lex.forms.get(lkey(k))
+            if form and (best is None or abs(k - h.first) < best[0]):
+                best = (abs(k - h.first), form)
+        if best is not None:
+            h.form = best[1]
+
+
+def _emoji_mentions(emoji_hits: list[tuple[int, int, str, str]], mentions: list[dict[str, Any]],
+                    lex: DrugLexicon, original: str) -> list[dict[str, Any]]:
+    extra: list[dict[str, Any]] = []
+    for start, end, substance, form in emoji_hits:
+        if substance:
+            entry = lex.entries.get(key(substance))
+            if entry is None:
+                continue
+            extra.append({"substance": entry["substance"], "class": entry["class"], "nps": bool(entry["nps"]),
+                          "form": form or None, "text": original[start:end], "start": start, "end": end})
+        elif form and mentions:
+            # A form-only sign (💊, 💎): the nearest word mention on the same line takes the form.
+            line_start = original.rfind("\n", 0, start) + 1
+            line_end = original.find("\n", end)
+            line_end = len(original) if line_end < 0 else line_end
+            same_line = [m for m in mentions if line_start <= m["start"] < line_end and not m["form"]]
+            if same_line:
+                nearest = min(same_line, key=lambda m: abs(m["start"] - start))
+                nearest["form"] = form
+    return extra

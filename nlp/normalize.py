@@ -1,0 +1,192 @@
+"""Text normalisation that keeps a map back to the original offsets.
+
+Steps, in order: Unicode NFKC per character (fullwidth digits, ligatures, compatibility forms),
+removal of zero-width and variation-selector characters, lower-casing, leetspeak inside words
+("m3ph", "к0кс"), Latin/Cyrillic homoglyph folding of mixed-script words ("мeф" with a Latin e,
+"АМРНЕТAMINE"), and joining of letters split by spaces or dots ("м е ф", "м.е.ф") when the joined
+word is known to the caller's vocabulary.
+
+The normalised text is for matching only; every span found in it is mapped back with
+:meth:`Normalized.span` so that reported offsets always index the original text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+
+# Characters that carry no visible letter and are used to break up words ("м\u200bеф").
+_INVISIBLE = frozenset("\u00ad\u200b\u200c\u200d\u2060\ufeff\ufe0e\ufe0f\u180e")
+
+# Latin letter -> Cyrillic look-alike and back (lower case; the text is lower-cased first).
+_LAT2CYR = {"a": "а", "e": "е", "o": "о", "p": "р", "c": "с", "x": "х", "y": "у", "k": "к", "m": "м",
+            "t": "т", "h": "н", "b": "в", "i": "і", "s": "ѕ", "j": "ј", "n": "п", "u": "и", "r": "г"}
+_CYR2LAT = {"а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "х": "x", "у": "y", "к": "k", "м": "m",
+            "т": "t", "н": "h", "в": "b", "і": "i", "ѕ": "s", "ј": "j", "ԁ": "d", "г": "r", "п": "n",
+            "и": "u", "ё": "e", "з": "3"}
+# Only the first group of each table is a true homoglyph; the tail of _LAT2CYR/_CYR2LAT (n/п, u/и,
+# r/г) are hand-writing look-alikes, used only when a word cannot be folded otherwise.
+_STRICT_LAT = frozenset("aeopcxykmthbisj")
+_STRICT_CYR = frozenset("аеорсхукмтнвіѕјԁ")
+
+_LEET_LAT = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"}
+_LEET_CYR = {"0": "о", "1": "і", "3": "е", "4": "ч", "6": "б", "@": "а", "$": "ѕ"}
+
+_LATIN = re.compile(r"[a-z]")
+_CYRILLIC = re.compile(r"[а-яёіїєґѕјԁ]")
+# A Latin letter next to a Cyrillic one: the cheap, linear test for a mixed-script word.
+_MIXED_PAIR = re.compile(r"[a-z][а-яёіїєґѕјԁ]|[а-яёіїєґѕјԁ][a-z]")
+_LEET = re.compile(r"(?<=[^\W\d_])[0134567@$](?=[^\W\d_])")
+_WORD_CHARS = re.compile(r"[^\W_]+")
+# Single letters separated by one or two separator characters, at least three letters.
+_SPLIT_LETTERS = re.compile(r"(?<![^\W_])[^\W\d_](?:[ .\-_*·•/|]{1,2}[^\W\d_]){2,}(?![^\W_])")
+_SEPARATORS = frozenset(" .-_*·•/|")
+
+
+@dataclass(frozen=True, slots=True)
+class Normalized:
+    """Normalised text plus, when lengths differ, the original offset of every normalised char."""
+
+    text: str
+    original_length: int
+    index: list[int] | None = None  # index[i]: original offset where normalised char i comes from
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """Map a ``[start, end)`` span of the normalised text to the original text."""
+        index = self.index
+        if index is None:
+            return start, end
+        o_start = index[start] if start < len(index) else self.original_length
+        o_end = index[end] if end < len(index) else self.original_length
+        if o_end <= o_start:  # span ends inside a one-to-many expansion
+            o_end = min(self.original_length, o_start + 1)
+        return o_start, o_end
+
+
+def _char_level(text: str) -> tuple[str, list[int] | None]:
+    """NFKC, invisible-character removal and lower-casing, with an offset map when needed."""
+    if text.isascii():
+        return text.lower(), None
+    low = text.lower()
+    if (len(low) == len(text) and unicodedata.is_normalized("NFKC", low)
+            and not any(c in _INVISIBLE for c in low)):
+        return low, None
+    out: list[str] = []
+    index: list[int] = []
+    for pos, ch in enumerate(text):
+        if ch in _INVISIBLE:
+            continue
+        if ch.isascii():
+            out.append(ch.lower())
+            index.append(pos)
+            continue
+        norm = unicodedata.normalize("NFKC", ch).lower()
+        if unicodedata.combining(ch) and out:
+            # A combining mark: compose it with the previous letter ("и" + breve -> "й") or drop it.
+            composed = unicodedata.normalize("NFC", out[-1] + ch)
+            if len(composed) == 1:
+                out[-1] = composed
+            continue
+        for piece in norm:
+            out.append(piece)
+            index.append(pos)
+    return "".join(out), index
+
+
+def _fold_word(word: str) -> str:
+    """Fold a mixed-script word to the script all its letters can be written in."""
+    lat = [c for c in word if "a" <= c <= "z"]
+    cyr = [c for c in word if _CYRILLIC.match(c)]
+    to_cyr_ok = all(c in _STRICT_LAT for c in lat)
+    to_lat_ok = all(c in _STRICT_CYR for c in cyr)
+    if to_cyr_ok and (len(cyr) >= len(lat) or not to_lat_ok):
+        return "".join(_LAT2CYR.get(c, c) for c in word)
+    if to_lat_ok:
+        return "".join(_CYR2LAT.get(c, c) if _CYRILLIC.match(c) else c for c in word)
+    if all(c in _LAT2CYR for c in lat):
+        return "".join(_LAT2CYR.get(c, c) for c in word)
+    if all(c in _CYR2LAT for c in cyr):
+        return "".join(_CYR2LAT.get(c, c) if _CYRILLIC.match(c) else c for c in word)
+    return word
+
+
+def _leet(match: re.Match[str]) -> str:
+    text = match.string
+    prev = text[match.start() - 1]
+    table = _LEET_CYR if _CYRILLIC.match(prev) else _LEET_LAT
+    return table.get(match.group(), match.group())
+
+
+def _word_at(text: str, pos: int) -> tuple[int, int]:
+    start = pos
+    while start > 0 and text[start - 1].isalnum():
+        start -= 1
+    end = pos
+    n = len(text)
+    while end < n and text[end].isalnum():
+        end += 1
+    return start, end
+
+
+def _fold_mixed(text: str) -> str:
+    if not (_LATIN.search(text) and _CYRILLIC.search(text)):
+        return text
+    pieces: list[str] = []
+    last = 0
+    for m in _MIXED_PAIR.finditer(text):
+        if m.start() < last:
+            continue
+        start, end = _word_at(text, m.start())
+        if start < last:
+            continue
+        pieces.append(text[last:start])
+        pieces.append(_fold_word(text[start:end]))
+        last = end
+    if not pieces:
+        return text
+    pieces.append(text[last:])
+    return "".join(pieces)
+
+
+def _join_split_letters(text: str, index: list[int] | None, keep: Callable[[str], bool] | None,
+                        ) -> tuple[str, list[int] | None]:
+    matches = [m for m in _SPLIT_LETTERS.finditer(text)
+               if keep is None or keep("".join(c for c in m.group() if c not in _SEPARATORS))]
+    if not matches:
+        return text, index
+    base = index if index is not None else list(range(len(text)))
+    out: list[str] = []
+    new_index: list[int] = []
+    last = 0
+    for m in matches:
+        out.append(text[last:m.start()])
+        new_index.extend(base[last:m.start()])
+        for pos in range(m.start(), m.end()):
+            if text[pos] not in _SEPARATORS:
+                out.append(text[pos])
+                new_index.append(base[pos])
+        last = m.end()
+    out.append(text[last:])
+    new_index.extend(base[last:])
+    return "".join(out), new_index
+
+
+def normalize(text: str, keep_joined: Callable[[str], bool] | None = None) -> Normalized:
+    """Normalise ``text`` for matching; see the module docstring for the steps.
+
+    ``keep_joined`` decides whether letters split by separators ("м е ф") are joined: it receives
+    the joined word and returns True to join (None joins every run of three or more letters).
+    """
+    norm, index = _char_level(text)
+    if any(c in norm for c in "0134567@$"):
+        norm = _LEET.sub(_leet, norm)
+    norm = _fold_mixed(norm)
+    norm, index = _join_split_letters(norm, index, keep_joined)
+    return Normalized(norm, len(text), index)
+
+
+def words(norm: str) -> list[tuple[str, int, int]]:
+    """Alphanumeric runs of a normalised text with their offsets."""
+    return [(m.group(), m.start(), m.end()) for m in _WORD_CHARS.finditer(norm)]

@@ -1,0 +1,74 @@
+"""Numbers and quantities ("2г", "0,5 g", "1.000 гр", "10 tabs", "250ug", "5 марок") in normalised text.
+
+Numbers accept both thousands conventions ("5 000", "5.000", "5,000") and decimal commas ("0,5"):
+a separator followed by exactly three digits is a thousands separator unless the number starts
+with 0. Units come from ``nlp/data/units.tsv``; mass units are converted to grams.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+DATA_DIR = Path(__file__).parent / "data"
+
+# No nested quantifiers: thousands groups are fixed width, the decimal branch is two runs.
+NUMBER = r"(?<![\d.,])(?:\d{1,3}(?:[ \u00a0\u202f.,]\d{3})+(?![\d])|\d{1,12}(?:[.,]\d{1,6})?)(?![\d])"
+_THOUSANDS = re.compile(r"\d{1,3}(?:[ \u00a0\u202f.,]\d{3})+")
+
+
+@dataclass(frozen=True, slots=True)
+class Quantity:
+    """A number with a unit; ``grams`` is None for units without a defined mass (ml, tabs)."""
+
+    value: float
+    unit: str
+    grams: float | None
+    start: int  # offsets into the normalised text
+    end: int
+
+
+def parse_number(raw: str) -> float | None:
+    """A float from a number written with either thousands convention; None if it is not one."""
+    raw = raw.strip()
+    if _THOUSANDS.fullmatch(raw) and not raw.startswith("0"):
+        # "1,5" never reaches here (needs three digits after the separator); "1.500" is 1500.
+        return float(re.sub(r"[ \u00a0\u202f.,]", "", raw))
+    try:
+        return float(raw.replace(",", ".").replace(" ", ""))
+    except ValueError:
+        return None
+
+
+@lru_cache(maxsize=4)
+def units(data_dir: Path = DATA_DIR) -> dict[str, tuple[str, float | None]]:
+    """Unit token -> (canonical unit, grams per unit or None)."""
+    table: dict[str, tuple[str, float | None]] = {}
+    for line in (data_dir / "units.tsv").read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        parts = line.split("\t")
+        table[parts[0]] = (parts[1], float(parts[2]) if len(parts) > 2 and parts[2] else None)
+    return table
+
+
+@lru_cache(maxsize=4)
+def _quantity_re(data_dir: Path = DATA_DIR) -> re.Pattern[str]:
+    alts = "|".join(re.escape(u) for u in sorted(units(data_dir), key=len, reverse=True))
+    return re.compile(rf"(?P<num>{NUMBER})\s?(?P<unit>{alts})(?![^\W\d_])")
+
+
+def find_quantities(norm_text: str, data_dir: Path = DATA_DIR) -> list[Quantity]:
+    """Quantities in lower-cased normalised text, in order."""
+    table = units(data_dir)
+    out: list[Quantity] = []
+    for m in _quantity_re(data_dir).finditer(norm_text):
+        value = parse_number(m.group("num"))
+        if value is None:
+            continue
+        unit, per = table[m.group("unit")]
+        grams = value * per if per is not None else None
+        out.append(Quantity(value, unit, grams, m.start(), m.end()))
+    return out
