@@ -1,0 +1,1 @@
+"""Spiders: parse responses into items and requests, nothing else (no storage, no NLP)."""
