@@ -1,0 +1,103 @@
+"""`narcowatch tor start|status|stop` end to end, with real tor processes joining the private network."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from crawler.tor.launcher import TorLauncher, pid_alive
+from narcowatch.cli import cli
+
+try:
+    from tests import tornet
+except ImportError:  # tests/ is not a package: pytest put it on sys.path
+    import tornet  # type: ignore[no-redef]
+
+pytestmark = [pytest.mark.tor, pytest.mark.timeout(240)]
+tor_network = tornet.tor_network
+
+
+@pytest.fixture
+def state_dir(tmp_path: Path) -> Iterator[Path]:
+    d = tmp_path / "torstate"
+    yield d
+    TorLauncher(d).stop_all()  # whatever a failing test left running
+
+
+def _run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["tor", *args], catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+def test_start_two_status_stop(tor_network: tornet.TorNetwork, state_dir: Path, tmp_path: Path) -> None:
+    extra = tmp_path / "private-net.torrc"
+    extra.write_text("# join the test network\n" + "\n".join(tor_network.client_torrc_lines()) + "\n")
+
+    code, out = _run("start", "-n", "2", "--state-dir", str(state_dir), "--torrc-extra", str(extra),
+                     "--timeout", "120")
+    assert code == 0, out
+    state = json.loads((state_dir / "state.json").read_text())
+    insts = state["instances"]
+    assert [i["name"] for i in insts] == ["tor0", "tor1"]
+    pids = [i["pid"] for i in insts]
+    assert all(pid_alive(p) for p in pids)  # detached: they outlive the command
+    for inst in insts:
+        assert f"socks5h://127.0.0.1:{inst['socks_port']}" in out
+    assert "NARCOWATCH_TOR_PROXIES=" in out and "100%" in out
+
+    # both really carry traffic to the onion service
+    for inst in insts:
+        status, _ = tornet.socks_http_get(inst["socks_port"], tor_network.onion_hostname, tornet.READY_PATH,
+                                          port=81)
+        assert status == 200
+
+    code, out = _run("status", "--state-dir", str(state_dir), "--json")
+    assert code == 0, out
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert [r["name"] for r in rows] == ["tor0", "tor1"]
+    for row, inst in zip(rows, insts, strict=True):
+        assert row["alive"] and row["control_ok"] and row["bootstrap"] == 100
+        assert row["circuit_established"] is True
+        assert (row["socks_port"], row["control_port"], row["pid"]) == (
+            inst["socks_port"], inst["control_port"], inst["pid"])
+
+    code, out = _run("status", "--state-dir", str(state_dir))
+    assert code == 0 and "tor1" in out and "100%" in out
+
+    code, out = _run("stop", "--state-dir", str(state_dir))
+    assert code == 0
+    assert "stopped tor0" in out and "stopped tor1" in out
+    assert not any(pid_alive(p) for p in pids)
+    assert not (state_dir / "state.json").exists()
+    code, out = _run("status", "--state-dir", str(state_dir))
+    assert code == 1 and "no tor instances" in out
+
+
+def test_attach_existing_tor_is_reported_and_never_stopped(
+    tor_network: tornet.TorNetwork, state_dir: Path
+) -> None:
+    code, out = _run("start", "--state-dir", str(state_dir), "--socks", str(tor_network.socks_port),
+                     "--control", str(tor_network.control_port), "--timeout", "30")
+    assert code == 0, out
+    assert f"socks5h://127.0.0.1:{tor_network.socks_port}" in out
+
+    code, out = _run("status", "--state-dir", str(state_dir), "--json")
+    (row,) = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and row["external"] and row["alive"] and row["bootstrap"] == 100
+
+    code, out = _run("stop", "--state-dir", str(state_dir))
+    assert code == 0 and "left running" in out
+    assert tor_network.client.proc is not None and tor_network.client.proc.poll() is None
+    status, _ = tornet.socks_http_get(tor_network.socks_port, tor_network.onion_hostname, tornet.READY_PATH,
+                                      port=81)
+    assert status == 200
+
+
+def test_attach_refuses_a_dead_socks_port(state_dir: Path) -> None:
+    code, out = _run("start", "--state-dir", str(state_dir), "--socks", str(tornet.free_port()))
+    assert code == 1 and "nothing listens" in out
+    assert not (state_dir / "state.json").exists()
