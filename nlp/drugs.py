@@ -160,6 +160,7 @@ def find_drugs(original: str, norm: Normalized, lex: DrugLexicon, lang: str = ""
             emoji_hits.append((m.start(), m.end(), substance, form))
 
     hits = _apply_context(hits, toks, text, lex, lang, lkey, bool(emoji_hits))
+    hits = _merge_form_words(hits, lex)
     _attach_forms(hits, toks, lex, lkey)
 
     out: list[dict[str, Any]] = []
@@ -198,6 +199,27 @@ def _apply_context(hits: list[_Hit], toks: list[tuple[str, int, int]], text: str
                     continue
         kept.append(h)
     return kept
+
+
+def _merge_form_words(hits: list[_Hit], lex: DrugLexicon) -> list[_Hit]:
+    """A form word that is also slang ("кристаллы", "shards", "blotter") right next to a mention of
+    another substance describes that substance ("меф кристаллы" is mephedrone crystals)."""
+    if len(hits) < 2:
+        return hits
+    dropped: set[int] = set()
+    for idx, h in enumerate(hits):
+        form = lex.forms.get(h.entry["key"])
+        if form is None:
+            continue
+        near = [g for g in (hits[idx - 1] if idx > 0 else None, hits[idx + 1] if idx + 1 < len(hits) else None)
+                if g is not None and g.entry["substance"] != h.entry["substance"]
+                and g.entry["key"] not in lex.forms and (abs(g.first - h.last) <= 2 or abs(h.first - g.last) <= 2)]
+        if near:
+            target = near[0]
+            if not target.form:
+                target.form = form
+            dropped.add(idx)
+    return [h for idx, h in enumerate(hits) if idx not in dropped]
 
 
 def _attach_forms(hits: list[_Hit], toks: list[tuple[str, int, int]], lex: DrugLexicon, lkey: Any) -> None:

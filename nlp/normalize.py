@@ -150,27 +150,42 @@ def _fold_mixed(text: str) -> str:
     return "".join(pieces)
 
 
+_MAX_RUN = 40  # letters of one split run searched for known words (quadratic in this, so capped)
+
+
+def _known_pieces(text: str, m: re.Match[str], keep: Callable[[str], bool] | None) -> list[list[int]]:
+    """Positions of the letters of each sub-run of ``m`` that joins into a known word."""
+    letters = [pos for pos in range(m.start(), m.end()) if text[pos] not in _SEPARATORS]
+    if keep is None:
+        return [letters]
+    pieces: list[list[int]] = []
+    i = 0
+    n = len(letters)
+    while i < n:
+        found = 0
+        for j in range(min(n, i + _MAX_RUN), i + 2, -1):
+            if keep("".join(text[p] for p in letters[i:j])):
+                found = j
+                break
+        if found:
+            pieces.append(letters[i:found])
+            i = found
+        else:
+            i += 1
+    return pieces
+
+
 def _join_split_letters(text: str, index: list[int] | None, keep: Callable[[str], bool] | None,
                         ) -> tuple[str, list[int] | None]:
-    matches = [m for m in _SPLIT_LETTERS.finditer(text)
-               if keep is None or keep("".join(c for c in m.group() if c not in _SEPARATORS))]
-    if not matches:
+    drop: set[int] = set()  # separator positions inside joined pieces
+    for m in _SPLIT_LETTERS.finditer(text):
+        for piece in _known_pieces(text, m, keep):
+            drop.update(p for p in range(piece[0], piece[-1]) if text[p] in _SEPARATORS)
+    if not drop:
         return text, index
     base = index if index is not None else list(range(len(text)))
-    out: list[str] = []
-    new_index: list[int] = []
-    last = 0
-    for m in matches:
-        out.append(text[last:m.start()])
-        new_index.extend(base[last:m.start()])
-        for pos in range(m.start(), m.end()):
-            if text[pos] not in _SEPARATORS:
-                out.append(text[pos])
-                new_index.append(base[pos])
-        last = m.end()
-    out.append(text[last:])
-    new_index.extend(base[last:])
-    return "".join(out), new_index
+    keep_pos = [p for p in range(len(text)) if p not in drop]
+    return "".join(text[p] for p in keep_pos), [base[p] for p in keep_pos]
 
 
 def normalize(text: str, keep_joined: Callable[[str], bool] | None = None) -> Normalized:

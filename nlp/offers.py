@@ -47,6 +47,10 @@ def bind_offers(text: str, drugs: list[dict[str, Any]], quantities: list[Quantit
         d_index = _nearest_drug(drug_spans, price, p_seg, seg)
         drug = drugs[d_index]
         grams = round(qty.grams, 6) if qty is not None and qty.grams is not None else None
+        dose_mg = None
+        if qty is not None and qty.unit in ("mg", "ug") and (count is not None or _has_multiplier(text, price)):
+            # "2mg x 30 pills": a dose per unit, not the mass sold.
+            dose_mg, grams = round(qty.value if qty.unit == "mg" else qty.value / 1000.0, 6), None
         usd = to_usd(price.amount, price.currency)
         offer: dict[str, Any] = {"substance": drug["substance"], "grams": grams, "amount": price.amount,
                                  "currency": price.currency, "usd": usd,
@@ -54,8 +58,20 @@ def bind_offers(text: str, drugs: list[dict[str, Any]], quantities: list[Quantit
         if count is not None:
             offer["units"] = count.value
             offer["unit"] = count.unit
+        if dose_mg is not None:
+            offer["dose_mg"] = dose_mg
         offers.append(offer)
     return offers
+
+
+_MULTIPLIER = re.compile(r"(?<![^\W\d_])(?:\d{1,5}\s?[xх×]|[xх×]\s?\d{1,5})(?![^\W\d_])", re.IGNORECASE)
+
+
+def _has_multiplier(text: str, price: Price) -> bool:
+    """A pack count ("30x", "x 30") on the line of ``price``."""
+    line_start = text.rfind("\n", 0, price.start) + 1
+    line_end = text.find("\n", price.end)
+    return _MULTIPLIER.search(text, line_start, line_end if line_end >= 0 else len(text)) is not None
 
 
 def _nearest(quants: list[Quantity], price: Price, p_seg: int, seg: Any) -> Quantity | None:
