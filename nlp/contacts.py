@@ -1,0 +1,383 @@
+"""Contact detection in untrusted post text: messengers, onions, URLs, e-mail, phones, wallets, cards, PGP.
+
+The detectors are a table (``nlp/data/contacts/detectors.toml``: pattern, label, validator, context);
+every regex hit goes through its validator (checksums, E.164 parsing, Luhn) before it is reported.
+
+Normalised values:
+
+* telegram: ``@handle`` lower-cased (Telegram usernames are case-insensitive); ``t.me/name``,
+  ``t.me/s/name``, ``t.me/name?start=x``, ``тг: name`` and ``@ name`` all give ``@name``; invite links give
+  ``t.me/+HASH`` (the hash is case-sensitive and kept as written; ``joinchat/HASH`` is rewritten to it).
+* onion: lower-case ``<56 chars>.onion`` host (v3 only, checksum-valid; subdomain, scheme, port, path
+  dropped). url: the URL with trailing punctuation removed and scheme/host lower-cased.
+* email / jabber: ``local@domain`` lower-cased, ``[at]``/``(собака)``/``[dot]`` de-obfuscated.
+* phone, signal, whatsapp, qiwi (phone numbers): E.164. A number preceded by a WhatsApp/Signal/QIWI
+  keyword gets that type instead of ``phone`` (one type per span). signal usernames: lower-case.
+* btc/ltc: bech32 lower-case or base58 as written (mainnet only; testnet coins are not payment
+  contacts); eth: EIP-55 checksummed; trx, xmr: as written; card, yoomoney: digits only.
+* session: 66 lower-case hex; wickr: lower-case handle; threema: 8 upper-case characters;
+  pgp: 40-hex (v4) / 64-hex (v5/v6) upper-case fingerprint, or a 16-hex key id.
+"""
+
+from __future__ import annotations
+
+import bisect
+import logging
+import re
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from nlp.validators import crypto
+from nlp.validators.cards import validate_card
+from nlp.validators.onion import validate_onion
+from nlp.validators.pgp import find_armored_keys, normalize_fingerprint
+from nlp.validators.phones import is_formatted_phone, parse_phone
+
+__all__ = ["CONTACT_TYPES", "find_contacts"]
+
+log = logging.getLogger(__name__)
+
+CONTACT_TYPES = ("telegram", "onion", "url", "email", "phone", "jabber", "session", "wickr", "threema",
+                 "signal", "whatsapp", "btc", "ltc", "eth", "trx", "xmr", "card", "qiwi", "yoomoney", "pgp")
+
+DATA_DIR = Path(__file__).parent / "data" / "contacts"
+# Validation calls per detector per text: real posts carry a handful of contacts; hostile text with
+# millions of candidates must not turn into millions of checksum or phonenumbers calls.
+MAX_CANDIDATES = 400
+
+# (type, value, start, end) or None
+Hit = tuple[str, str, int, int]
+
+
+@dataclass(frozen=True)
+class _Detector:
+    label: str
+    regex: re.Pattern[str]
+    validator: str
+    context: str | None
+    priority: int
+    requires: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Tables:
+    detectors: tuple[_Detector, ...]
+    context: dict[str, re.Pattern[str]]
+    window: int
+    tg_reserved: frozenset[str]
+    xmpp_servers: frozenset[str]
+
+
+def _keyword_regex(words: list[str]) -> re.Pattern[str]:
+    alts = "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alts})(?!\w)", re.IGNORECASE)
+
+
+@cache
+def _tables() -> _Tables:
+    spec = tomllib.loads((DATA_DIR / "detectors.toml").read_text(encoding="utf-8"))
+    ctx = tomllib.loads((DATA_DIR / "context.toml").read_text(encoding="utf-8"))
+    detectors = []
+    for d in spec["detector"]:
+        flags = re.IGNORECASE if "i" in d.get("flags", "") else 0
+        detectors.append(_Detector(d["label"], re.compile(d["pattern"], flags), d["validator"],
+                                   d.get("context"), int(d.get("priority", 50)),
+                                   tuple(d.get("requires", ()))))
+    return _Tables(
+        detectors=tuple(detectors),
+        context={k: _keyword_regex(v) for k, v in ctx["context"].items()},
+        window=int(ctx.get("window", 48)),
+        tg_reserved=frozenset(ctx["telegram"]["reserved_paths"]),
+        xmpp_servers=frozenset(ctx["jabber"]["servers"]),
+    )
+
+
+def _window_start(text: str, start: int, window: int | None = None) -> int:
+    """Context is looked for in the ``window`` characters before a hit, on the same line."""
+    w = _tables().window if window is None else window
+    lo = max(0, start - w)
+    nl = text.rfind("\n", lo, start)
+    return nl + 1 if nl >= 0 else lo
+
+
+def _has_context(text: str, start: int, key: str, window: int | None = None) -> bool:
+    return _tables().context[key].search(text, _window_start(text, start, window), start) is not None
+
+
+def _nearest_context(text: str, start: int, keys: tuple[str, ...]) -> str | None:
+    """The key whose keyword occurs closest before ``start`` (same line, within the window)."""
+    lo = _window_start(text, start)
+    best: tuple[int, str] | None = None
+    for key in keys:
+        for m in _tables().context[key].finditer(text, lo, start):
+            if best is None or m.end() > best[0]:
+                best = (m.end(), key)
+    return best[1] if best else None
+
+
+# ------------------------------------------------------------------ validators (match -> Hit | None)
+_TG_HANDLE = re.compile(r"^[a-z][a-z0-9_]{4,31}$")
+
+
+def _tg_handle(name: str) -> str | None:
+    h = name.lower()
+    if not _TG_HANDLE.match(h) or h.endswith("_") or "__" in h:
+        return None
+    return "@" + h
+
+
+def _v_telegram_link(m: re.Match[str], text: str, label: str) -> Hit | None:
+    preview, invite, name = m.group(1), m.group(2), m.group(3)
+    if invite:
+        if len(name) < 10:
+            return None
+        return "telegram", "t.me/+" + name, m.start(), m.end()
+    if not preview and name.lower() in _tables().tg_reserved:
+        return None
+    handle = _tg_handle(name)
+    return ("telegram", handle, m.start(), m.end()) if handle else None
+
+
+def _v_at_handle(m: re.Match[str], text: str, label: str) -> Hit | None:
+    handle = _tg_handle(m.group(1))
+    return ("telegram", handle, m.start(), m.end()) if handle else None
+
+
+_HANDLE_STOPWORDS = frozenset({"wickr", "wickrme", "signal", "telegram", "threema", "session", "jabber"})
+
+
+def _v_context_handle(m: re.Match[str], text: str, label: str) -> Hit | None:
+    name = m.group(1)
+    if label == "telegram":
+        handle = _tg_handle(name)
+        return ("telegram", handle, m.start(1), m.end(1)) if handle else None
+    value = name.lower().rstrip(".-")
+    if value in _HANDLE_STOPWORDS or (label == "wickr" and not re.search(r"[a-z]", value)):
+        return None
+    return label, value, m.start(1), m.start(1) + len(value)
+
+
+def _v_threema(m: re.Match[str], text: str, label: str) -> Hit | None:
+    tid = m.group(1).upper()
+    if not re.search(r"[A-Z*]", tid) or not re.search(r"\d", tid):
+        return None  # real IDs mix letters and digits; this also rejects plain words after "threema"
+    return "threema", tid, m.start(1), m.end(1)
+
+
+_ONION_PREFIX = re.compile(r"(?:[a-z][a-z0-9+.-]{0,15}://)?(?:[a-z0-9-]{1,63}\.){0,3}\Z", re.I)
+
+
+def _v_onion(m: re.Match[str], text: str, label: str) -> Hit | None:
+    check = validate_onion(m.group(1) + ".onion")
+    if not check.valid or check.normalized is None:
+        return None
+    end = m.end()
+    while end > m.start() and text[end - 1] in ".,;:!?)]}'\"":
+        end -= 1
+    # Extend the span back over "scheme://" and subdomains ("www."), looking at most 300 characters back.
+    lo = max(0, m.start() - 300)
+    pre = _ONION_PREFIX.search(text, lo, m.start())
+    start = pre.start() if pre else m.start()
+    return "onion", check.normalized, start, end
+
+
+_URL_TRAIL = ".,;:!?)]}'\"»…"
+_HOST_RE = re.compile(r"^(?:[a-z0-9\u00a1-\uffff](?:[a-z0-9\u00a1-\uffff-]{0,61}[a-z0-9\u00a1-\uffff])?\.){1,8}"
+                      r"(?:[a-z\u00a1-\uffff]{2,63}|xn--[a-z0-9-]{1,59})$|^\d{1,3}(?:\.\d{1,3}){3}$")
+
+
+def _v_url(m: re.Match[str], text: str, label: str) -> Hit | None:
+    raw = m.group(0)
+    while raw and raw[-1] in _URL_TRAIL:
+        raw = raw[:-1]
+    lower = raw.lower()
+    if lower.startswith("www."):
+        scheme, rest = "", raw
+    else:
+        scheme, rest = raw.split("://", 1)[0].lower() + "://", raw.split("://", 1)[1]
+    host_end = len(rest)
+    for sep in "/?#":
+        i = rest.find(sep)
+        if i >= 0:
+            host_end = min(host_end, i)
+    hostport, tail = rest[:host_end], rest[host_end:]
+    host = hostport.rsplit("@", 1)[-1].split(":", 1)[0].lower().rstrip(".")
+    if not _HOST_RE.match(host):
+        return None
+    bare = host[4:] if host.startswith("www.") else host
+    if bare.endswith(".onion") or bare in ("t.me", "telegram.me", "telegram.dog", "wa.me", "threema.id"):
+        return None  # own types
+    value = scheme + hostport.lower() + tail
+    return "url", value, m.start(), m.start() + len(raw)
+
+
+_EMAIL_SPLIT = re.compile(r"\s{0,2}(?:@|\[at\]|\(at\)|\[собака\]|\(собака\)|\{at\}| собака )\s{0,2}", re.I)
+_DOT_OBF = re.compile(r"\[\.\]|\[dot\]|\(dot\)| dot | точка ", re.I)
+_LOCAL_RE = re.compile(r"^[\w+-](?:[\w.+-]{0,62}[\w+-])?$")
+
+
+def _v_email(m: re.Match[str], text: str, label: str) -> Hit | None:
+    raw = m.group(0)
+    parts = _EMAIL_SPLIT.split(raw, maxsplit=1)
+    if len(parts) != 2:
+        return None
+    local, domain = parts[0], _DOT_OBF.sub(".", parts[1]).lower()
+    end = m.end()
+    while domain.endswith((".", "-")):
+        domain, end = domain[:-1], end - 1
+    if not _LOCAL_RE.match(local) or ".." in local or not _HOST_RE.match(domain):
+        return None
+    if domain.endswith(".onion") and not validate_onion(domain).valid:
+        return None
+    value = f"{local.lower()}@{domain}"
+    kind = "email"
+    bare = domain[4:] if domain.startswith("www.") else domain
+    if bare in _tables().xmpp_servers or _has_context(text, m.start(), "jabber"):
+        kind = "jabber"
+    return kind, value, m.start(), end
+
+
+def _v_phone(m: re.Match[str], text: str, label: str) -> Hit | None:
+    raw = m.group(0).rstrip(" .-(\u00a0")
+    if raw.count("(") != raw.count(")"):
+        raw = raw.replace("(", "").replace(")", "") if raw.count("(") + raw.count(")") else raw
+    start = m.start()
+    kind = _nearest_context(text, start, ("whatsapp", "signal", "qiwi", "phone"))
+    if kind is None:
+        if not is_formatted_phone(raw):
+            return None
+        kind = "phone"
+    e164 = parse_phone(raw)
+    if e164 is None:
+        return None
+    return kind, e164, start, start + len(raw)
+
+
+def _v_wa_link(m: re.Match[str], text: str, label: str) -> Hit | None:
+    e164 = parse_phone("+" + m.group(1))
+    return ("whatsapp", e164, m.start(), m.end()) if e164 else None
+
+
+def _v_card(m: re.Match[str], text: str, label: str) -> Hit | None:
+    raw = m.group(0)
+    grouped = re.fullmatch(r"\d{4}(?:[ \-\u00a0]\d{4}){2,3}(?:[ \-\u00a0]\d{1,3})?", raw) is not None
+    if not grouped and " " not in raw and "-" not in raw and not _has_context(text, m.start(), "card"):
+        return None
+    if not grouped and not _has_context(text, m.start(), "card"):
+        return None
+    check = validate_card(raw)
+    return ("card", check.normalized, m.start(), m.end()) if check.valid and check.normalized else None
+
+
+def _v_yoomoney(m: re.Match[str], text: str, label: str) -> Hit | None:
+    digits = re.sub(r"\D", "", m.group(0))
+    return "yoomoney", digits, m.start(), m.end()
+
+
+def _v_session(m: re.Match[str], text: str, label: str) -> Hit | None:
+    return "session", m.group(0).lower(), m.start(), m.end()
+
+
+def _v_eth(m: re.Match[str], text: str, label: str) -> Hit | None:
+    res = crypto.validate_eth(m.group(0))
+    return ("eth", res.normalized, m.start(), m.end()) if res.valid and res.normalized else None
+
+
+def _v_segwit(m: re.Match[str], text: str, label: str) -> Hit | None:
+    res = crypto.classify_address(m.group(0))
+    if res is None or res.network != "mainnet" or res.coin is None or res.normalized is None:
+        return None
+    return res.coin, res.normalized, m.start(), m.end()
+
+
+_v_base58_address = _v_segwit
+
+
+def _v_pgp_grouped(m: re.Match[str], text: str, label: str) -> Hit | None:
+    fpr = normalize_fingerprint(m.group(0))
+    return ("pgp", fpr, m.start(), m.end()) if fpr else None
+
+
+def _v_pgp_hex(m: re.Match[str], text: str, label: str) -> Hit | None:
+    raw = m.group(0)
+    hexpart = raw[2:] if raw[:2].lower() == "0x" else raw
+    if hexpart.isdigit() or hexpart.isalpha():
+        return None  # an all-digit or all-letter run is not a key id
+    return "pgp", hexpart.upper(), m.start(), m.end()
+
+
+_VALIDATORS: dict[str, Callable[[re.Match[str], str, str], Hit | None]] = {
+    "onion": _v_onion, "telegram_link": _v_telegram_link, "at_handle": _v_at_handle,
+    "context_handle": _v_context_handle, "threema": _v_threema, "url": _v_url, "email": _v_email,
+    "phone": _v_phone, "wa_link": _v_wa_link, "card": _v_card, "yoomoney": _v_yoomoney,
+    "session": _v_session, "eth": _v_eth, "segwit": _v_segwit, "base58_address": _v_base58_address,
+    "pgp_grouped": _v_pgp_grouped, "pgp_hex": _v_pgp_hex,
+}
+
+
+def _candidates(text: str) -> list[tuple[int, Hit]]:
+    tables = _tables()
+    out: list[tuple[int, Hit]] = []
+    for start, end, key in find_armored_keys(text):
+        out.append((100, ("pgp", key.fingerprint, start, end)))
+    lower = text.lower()
+    for det in tables.detectors:
+        if det.requires and not any(r in lower for r in det.requires):
+            continue
+        validate = _VALIDATORS[det.validator]
+        seen: dict[str, bool] = {}
+        calls = 0
+        for m in det.regex.finditer(text):
+            if det.context and not _has_context(text, m.start(), det.context):
+                continue
+            key = m.group(0)
+            if seen.get(key) is False:
+                continue  # the same string failed already (validators are deterministic per string
+                # except for context, and context is checked above for contextual detectors)
+            calls += 1
+            if calls > MAX_CANDIDATES:
+                log.debug("contacts: detector %s hit the %d-candidate cap", det.validator, MAX_CANDIDATES)
+                break
+            hit = validate(m, text, det.label)
+            if hit is None:
+                if det.validator not in ("phone", "card", "email", "context_handle"):
+                    seen[key] = False
+                continue
+            out.append((det.priority, hit))
+    return out
+
+
+def find_contacts(text: str) -> list[dict[str, object]]:
+    """Find and validate contacts in ``text``.
+
+    Returns dicts ``{"type", "value", "start", "end"}`` (offsets into ``text``), sorted by start,
+    without duplicates; where hits overlap the higher-priority detector wins (an onion URL is an
+    onion, not a url; an e-mail's domain is not a separate url).
+    """
+    if not text:
+        return []
+    cands = _candidates(text)
+    # Highest priority first, then longest span; accept hits that do not overlap an accepted one.
+    cands.sort(key=lambda c: (-c[0], -(c[1][3] - c[1][2]), c[1][2]))
+    starts: list[int] = []  # accepted spans never overlap, so sorted starts and ends stay aligned
+    ends: list[int] = []
+    accepted: list[Hit] = []
+    for _, hit in cands:
+        s, e = hit[2], hit[3]
+        i = bisect.bisect_right(starts, s)
+        if (i > 0 and ends[i - 1] > s) or (i < len(starts) and starts[i] < e):
+            continue
+        starts.insert(i, s)
+        ends.insert(i, e)
+        accepted.append(hit)
+    accepted.sort(key=lambda h: (h[2], h[3], h[0]))
+    result: list[dict[str, object]] = []
+    seen: set[Hit] = set()
+    for h in accepted:
+        if h not in seen:
+            seen.add(h)
+            result.append({"type": h[0], "value": h[1], "start": h[2], "end": h[3]})
+    return result

@@ -1,0 +1,244 @@
+"""nlp.contacts.find_contacts: every contact type, obfuscations, hard negatives, hostile input."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from nlp.contacts import CONTACT_TYPES, find_contacts
+from nlp.validators.onion import onion_v3_from_pubkey
+
+ONION = onion_v3_from_pubkey(bytes(range(32)))  # synthetic, not a real service
+ED25519_ASC = """-----BEGIN PGP PUBLIC KEY BLOCK-----
+
+mDMEawnjCxYJKwYBBAHaRw8BAQdAd5C7dBDmV88YLAQdTgiWEZ8nIbqZfh4RZilC
+qg0tbBq0Kk5hcmNvd2F0Y2ggVGVzdCBLZXkgPHRlc3RAZXhhbXBsZS5pbnZhbGlk
+PoiQBBMWCAA4FiEE/SN9hzG/UhMrTn2rwoFNdTw69OAFAmsJ4wsCGwMFCwkIBwIG
+FQoJCAsCBBYCAwECHgECF4AACgkQwoFNdTw69OCg6AEA0bcMXkj8dETEYs9sS+ol
+qDq4cORplAB61fkzfCBfXgcBAOAg0oFHeXBicLrl+QaULTz4uq3MJaHRGP5mt0of
+x0IB
+=dYrf
+-----END PGP PUBLIC KEY BLOCK-----"""
+ED25519_FPR = "FD237D8731BF52132B4E7DABC2814D753C3AF4E0"  # as printed by gpg 2.2 for this test key
+
+
+def pairs(text: str) -> list[tuple[str, str]]:
+    return [(c["type"], c["value"]) for c in find_contacts(text)]
+
+
+def test_result_shape_offsets_sorted_and_types() -> None:
+    text = "пиши @Shop_Bot или t.me/shop_bot, почта a.b@mail.ru"
+    found = find_contacts(text)
+    assert [c["start"] for c in found] == sorted(c["start"] for c in found)
+    for c in found:
+        assert set(c) == {"type", "value", "start", "end"}
+        assert c["type"] in CONTACT_TYPES
+        assert isinstance(c["start"], int) and isinstance(c["end"], int)
+        assert 0 <= c["start"] < c["end"] <= len(text)
+    assert [(c["type"], c["value"], text[c["start"]:c["end"]]) for c in found] == [
+        ("telegram", "@shop_bot", "@Shop_Bot"),
+        ("telegram", "@shop_bot", "t.me/shop_bot"),
+        ("email", "a.b@mail.ru", "a.b@mail.ru"),
+    ]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("@shop_bot", "@shop_bot"),
+    ("закупка у @ shop_bot", "@shop_bot"),
+    ("тг: shop_bot", "@shop_bot"),
+    ("ТГ - Shop_Bot", "@shop_bot"),
+    ("telegram: shopbot", "@shopbot"),
+    ("телега: @shopbot", "@shopbot"),
+    ("t . me / shopbot", "@shopbot"),
+    ("https://t.me/shop_bot?start=ref123", "@shop_bot"),
+    ("http://telegram.me/ShopChannel", "@shopchannel"),
+    ("t.me/s/shopchannel", "@shopchannel"),
+    ("вход: https://t.me/+AbCdEf123_-xyz", "t.me/+AbCdEf123_-xyz"),
+    ("t.me/joinchat/AbCdEf123_-xyz", "t.me/+AbCdEf123_-xyz"),
+])
+def test_telegram_forms(text: str, expected: str) -> None:
+    assert pairs(text) == [("telegram", expected)]
+
+
+@pytest.mark.parametrize("text", [
+    "mail me: someone@gmail.com",   # an e-mail is not a handle
+    "@abc",                         # too short (Telegram needs 5+)
+    "@1shop",                       # must start with a letter
+    "t.me/addstickers/SomePack",    # reserved path
+    "t.me/share/url?url=x",
+    "telegram channel",             # a word after 'telegram' without ':' is not a handle
+    "@shop__bot",                   # double underscore not allowed
+])
+def test_telegram_negatives(text: str) -> None:
+    assert [t for t, _ in pairs(text) if t == "telegram"] == []
+
+
+def test_onion_forms_and_negatives() -> None:
+    label = ONION[:56]
+    assert pairs(f"зеркало http://www.{label.upper()}.onion:8080/market?x=1.") == [("onion", ONION)]
+    assert pairs(f"{label}[.]onion") == [("onion", ONION)]
+    bad = ("b" if label[10] != "b" else "c").join((label[:10], label[11:]))
+    assert pairs(f"{bad}.onion") == []
+    assert pairs("old v2: expyuzz4wqqyqhjn.onion") == []  # obsolete v2 is not reported
+    # An onion URL is an onion, never also a url.
+    assert [t for t, _ in pairs(f"https://{ONION}/x https://example.org/y")] == ["onion", "url"]
+
+
+def test_url() -> None:
+    assert pairs("see https://Example.COM/Path?q=1).") == [("url", "https://example.com/Path?q=1")]
+    assert pairs("www.shop-example.ru/catalog") == [("url", "www.shop-example.ru/catalog")]
+    assert pairs("http://localhost/x") == []  # no dot: not a public URL
+
+
+def test_email_and_obfuscations() -> None:
+    assert pairs("Seller.One@Mail.RU") == [("email", "seller.one@mail.ru")]
+    assert pairs("seller[at]mail[dot]ru") == [("email", "seller@mail.ru")]
+    assert pairs("seller(собака)yandex.ru") == [("email", "seller@yandex.ru")]
+    assert pairs("seller (at) proton(dot)me") == [("email", "seller@proton.me")]
+    assert pairs("not@an address") == []
+
+
+def test_jabber_by_server_and_context() -> None:
+    assert pairs("seller@exploit.im") == [("jabber", "seller@exploit.im")]
+    assert pairs("jabber: seller@example.org") == [("jabber", "seller@example.org")]
+    assert pairs("XMPP/OTR: seller@example.org") == [("jabber", "seller@example.org")]
+    # Context does not leak across lines.
+    assert pairs("jabber: a1@exploit.im\nemail: seller@example.org") == [
+        ("jabber", "a1@exploit.im"), ("email", "seller@example.org")]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("тел: 8 (916) 123-45-67", ("phone", "+79161234567")),
+    ("+7 916 123 45 67", ("phone", "+79161234567")),
+    ("звоните 89161234567", ("phone", "+79161234567")),
+    ("+7 701 123 4567", ("phone", "+77011234567")),        # Kazakhstan
+    ("тел 0555 123 456", ("phone", "+996555123456")),      # Kyrgyzstan national format
+    ("+375 29 123-45-67", ("phone", "+375291234567")),     # Belarus
+    ("+380 67 123 4567", ("phone", "+380671234567")),      # Ukraine
+    ("+998 90 123 45 67", ("phone", "+998901234567")),     # Uzbekistan
+    ("WhatsApp: +7 916 765-43-21", ("whatsapp", "+79167654321")),
+    ("вотсап 89167654321", ("whatsapp", "+79167654321")),
+    ("https://wa.me/79167654321", ("whatsapp", "+79167654321")),
+    ("Signal +7 916 765-43-21", ("signal", "+79167654321")),
+    ("QIWI: 89161112233", ("qiwi", "+79161112233")),
+])
+def test_phones_and_phone_typed_messengers(text: str, expected: tuple[str, str]) -> None:
+    assert pairs(text) == [expected]
+
+
+@pytest.mark.parametrize("text", [
+    "order 89161234567",          # bare 11-digit run without phone context or formatting
+    "1234567890",
+    "цена 5 000 - 7 000 руб",
+    "2021-05-17 12:30",
+    "тел: 1-1-1-1-1-1",           # formatted but not a valid number
+])
+def test_phone_negatives(text: str) -> None:
+    assert pairs(text) == []
+
+
+def test_qiwi_beats_whatsapp_when_nearer() -> None:
+    assert pairs("whatsapp нет, qiwi: 89161112233") == [("qiwi", "+79161112233")]
+
+
+def test_session_wickr_threema_signal_username() -> None:
+    sid = "05" + "0123456789abcdef" * 4
+    assert pairs(f"Session: {sid.upper()}") == [("session", sid)]
+    assert pairs("wickr: Dealer_X") == [("wickr", "dealer_x")]
+    assert pairs("Wickr Me - candyshop") == [("wickr", "candyshop")]
+    assert pairs("threema: abcd1234") == [("threema", "ABCD1234")]
+    assert pairs("https://threema.id/ECHOECH0") == [("threema", "ECHOECH0")]
+    assert pairs("signal: shop_name.01") == [("signal", "shop_name.01")]
+    assert pairs("threema is great") == []
+    assert pairs("wickr is dead") == []
+
+
+def test_wallets() -> None:
+    assert pairs("BTC: BC1QW508D6QEJXTDG4Y5R3ZARVARY0C5XW7KV8F3T4") == [
+        ("btc", "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4")]
+    assert pairs("btc 3NJZLcZEEYBpxYEUGewU4knsQRn1WM5Fkt") == [("btc", "3NJZLcZEEYBpxYEUGewU4knsQRn1WM5Fkt")]
+    assert pairs("LTC LVg2kJoFNg45Nbpy53h7Fe1wKyeXVRhMH9") == [("ltc", "LVg2kJoFNg45Nbpy53h7Fe1wKyeXVRhMH9")]
+    assert pairs("ltc1qg42tkwuuxefutzxezdkdel39gfstuap288mfea") == [
+        ("ltc", "ltc1qg42tkwuuxefutzxezdkdel39gfstuap288mfea")]
+    assert pairs("eth 0xd1220a0cf47c7b9be7a2e6ba89f429762e7b9adb") == [
+        ("eth", "0xD1220A0cf47c7B9Be7A2E6BA89F429762e7b9aDb")]
+    assert pairs("USDT TRC20 TNDzfERDpxLDS2w1q6yaFC7pzqaSQ3Bg3r") == [("trx", "TNDzfERDpxLDS2w1q6yaFC7pzqaSQ3Bg3r")]
+    xmr = "47zQ5LAivg6hNCgijXSEFVLX7mke1bgM6YGLFaANDoJbgXDymcAAZvvMNt2PmMpqEe5qRy2zyfMYXdwpmdyitiFh84xnPG2"
+    assert pairs(f"XMR: {xmr}") == [("xmr", xmr)]
+
+
+def test_wallet_negatives() -> None:
+    assert pairs("0x02fcd51aAbB814FfFe17908fbc888A8975D839A5") == []  # bad EIP-55 mixed case
+    assert pairs("1HVDCg2KrPBH1Mg5SK9fGjAR9KVqyMMdBD") == []          # bad base58 checksum
+    assert pairs("mzBc4XEFSdzCDcTxAgf6EZXgsZWpztRhef") == []          # testnet: not a payment contact
+    assert pairs("bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t5") == []  # bad bech32 checksum
+
+
+def test_cards_and_yoomoney() -> None:
+    assert pairs("карта 2200 0000 0000 0004") == [("card", "2200000000000004")]
+    assert pairs("4111-1111-1111-1111") == [("card", "4111111111111111")]
+    assert pairs("на карту сбера 4111111111111111") == [("card", "4111111111111111")]
+    assert pairs("4111 1111 1111 1112") == []      # Luhn fails
+    assert pairs("4111111111111111") == []         # ungrouped digits without card context
+    assert pairs("ЮMoney 4100 1123 4567 890") == [("yoomoney", "410011234567890")]
+    assert pairs("ЮMoney: 410011234567890") == [("yoomoney", "410011234567890")]
+    assert pairs("номер заказа 410011234567890") == []  # YooMoney needs its context
+
+
+def test_pgp_armored_fingerprint_and_keyid() -> None:
+    found = find_contacts(f"мой ключ:\n{ED25519_ASC}\nпишите")
+    assert [(c["type"], c["value"]) for c in found] == [("pgp", ED25519_FPR)]
+    assert found[0]["end"] - found[0]["start"] == len(ED25519_ASC)
+    grouped = " ".join(ED25519_FPR[i:i + 4] for i in range(0, 40, 4))
+    assert pairs(f"Fingerprint: {grouped}") == [("pgp", ED25519_FPR)]
+    assert pairs(f"PGP fingerprint {ED25519_FPR.lower()}") == [("pgp", ED25519_FPR)]
+    assert pairs("PGP key id 0xC2814D753C3AF4E0") == [("pgp", "C2814D753C3AF4E0")]
+    assert pairs(f"sha1 {ED25519_FPR.lower()}") == []  # 40 hex without PGP context is not a fingerprint
+    broken = ED25519_ASC.replace("=dYrf", "=dYrg")
+    assert [t for t, _ in pairs(broken)] == []  # CRC-24 mismatch: no key
+
+
+def test_mixed_post_dedup_and_overlaps() -> None:
+    text = (f"Магазин. Сайт: http://{ONION}/ , бот @shop_bot (он же t.me/shop_bot), "
+            "почта shop@mail.ru, тел +7 916 123-45-67, BTC bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4 "
+            "@shop_bot")
+    found = find_contacts(text)
+    types = [c["type"] for c in found]
+    assert types == ["onion", "telegram", "telegram", "email", "phone", "btc", "telegram"]
+    # Same value at different offsets is kept; nothing is reported twice for one span.
+    spans = [(c["start"], c["end"]) for c in found]
+    assert len(spans) == len(set(spans))
+
+
+@pytest.mark.parametrize("unit", ["a", "1", "@", "1-", "a@", "a.", "@a", "0x", "1 ", "t.me/", "+7 ",
+                                  "а", "😀", "ab1", "-" , "a@b.", "bc1q", "05", "(", "4111 "])
+def test_hostile_one_megabyte_lines_run_in_bounded_time(unit: str) -> None:
+    text = unit * (1_000_000 // len(unit))
+    t0 = time.perf_counter()
+    find_contacts(text)
+    elapsed = time.perf_counter() - t0
+    assert elapsed < 2.0, f"{unit!r} * 1 MB took {elapsed:.2f}s"
+
+
+@pytest.mark.parametrize(("prefix", "unit"), [
+    ("onion ", "1-"), ("onion ", "a."), ("onion ", "a" * 55 + "."), ("", "x.onion "), ("", "тг: "),
+    ("", "tg:a"), ("", "wickr: "), ("", "signal:a"), ("", "http://"), ("", "https://a.b/"), ("", "www."),
+    ("", "a[at]"), ("", "a собака "), ("", "a.b@"), ("", "jabber a@b.cd "), ("", "410"), ("", "bc1"),
+    ("", "t.me/+"), ("me ", "t . "), ("", "тел 8"), ("", "qiwi 8 916 "), ("", "@ a"),
+    ("", "-----BEGIN PGP PUBLIC KEY BLOCK-----\n"), ("pgp ", "0x1"), ("карта ", "4"),
+])
+def test_hostile_lines_aimed_at_each_detector(prefix: str, unit: str) -> None:
+    text = prefix + unit * (1_000_000 // len(unit))
+    t0 = time.perf_counter()
+    find_contacts(text)
+    elapsed = time.perf_counter() - t0
+    assert elapsed < 2.0, f"{prefix!r} + {unit!r} * 1 MB took {elapsed:.2f}s"
+
+
+def test_hostile_many_valid_contacts_is_capped_and_fast() -> None:
+    text = "@shop_bot 4111 1111 1111 1111 +7 916 123-45-67 " * 20_000  # ~1 MB of real-looking hits
+    t0 = time.perf_counter()
+    found = find_contacts(text)
+    assert time.perf_counter() - t0 < 2.0
+    assert 0 < len(found) <= 20 * 400
