@@ -24,6 +24,8 @@ from crawler.spiders._price import parse_price
 
 logger = logging.getLogger(__name__)
 
+CATEGORY_PAGES = "narcowatch/crawl/category_pages"
+
 _FIRST_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 
 
@@ -107,6 +109,7 @@ class MarketSpider(scrapy.Spider):
         page = usable(self, response)
         if page is None:
             return
+        inc(self, CATEGORY_PAGES)
         for url in self._links(page, "listings"):
             yield scrapy.Request(url, callback=self.parse_listing)
         for url in self._links(page, "next_page")[:1]:
