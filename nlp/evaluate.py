@@ -14,7 +14,9 @@ Per field the scorer counts true positives, false positives and false negatives 
   (or both missing); one-to-one matching, so two identical gold offers need two predicted ones.
 - ``contacts``: type + value after light canonicalisation (case, spaces; see `canonical_contact`).
 - ``places``: by name (case- and accent-insensitive) first; leftovers then match one-to-one on country.
-- ``ships_from`` / ``ships_to``: sets of ISO codes (or ``WORLDWIDE``).
+- ``ships_from`` / ``ships_to``: sets of ISO codes (or ``WORLDWIDE``). Gold may use the region token
+  ``EU`` for "Europe"; a prediction that lists every EU member state instead counts as that token, and
+  its other European codes are then not false positives (see `_ships_counts`).
 - ``precursors``: by CAS number first, then by name.
 
 A gold id missing from the predictions counts every gold unit of that item as a miss; predictions
@@ -51,6 +53,10 @@ _CASE_FOLDED = {"telegram", "onion", "email", "jabber", "url", "eth", "session",
                 "signal", "qiwi", "yoomoney"}
 _DIGITS_ONLY = {"card"}
 _TOLERANCE = 0.01
+
+EU_MEMBERS = frozenset("AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE".split())
+# Europe beyond the EU, as shipping phrases ("ships to Europe") commonly cover it.
+EUROPE = EU_MEMBERS | frozenset("GB CH NO IS LI AD MC SM VA AL BA ME MK RS XK MD".split())
 
 
 class EvalInputError(ValueError):
@@ -157,6 +163,15 @@ def _count_sets(gold: Iterable[str], pred: Iterable[str]) -> tuple[int, int, int
     return tp, len(ps) - tp, len(gs) - tp
 
 
+def _ships_counts(gold: list[str], pred: list[str]) -> tuple[int, int, int]:
+    """Set counts for ISO codes, reading a predicted expansion of Europe as the gold ``EU`` token."""
+    gs = {c.upper() for c in gold}
+    ps = {c.upper() for c in pred}
+    if "EU" in gs and "EU" not in ps and EU_MEMBERS <= ps:
+        ps = {c for c in ps if c not in EUROPE or c in gs} | {"EU"}
+    return _count_sets(gs, ps)
+
+
 def _dicts(value: Any) -> list[dict[str, Any]]:
     return [v for v in (value or []) if isinstance(v, dict)]
 
@@ -178,7 +193,7 @@ def _field_counts(field: str, g: dict[str, Any], p: dict[str, Any]) -> tuple[int
             (str(d.get("class", "")).lower() for d in _dicts(p.get("drugs"))),
         )
     if field in ("ships_from", "ships_to"):
-        return _count_sets((s.upper() for s in _strs(g.get(field))), (s.upper() for s in _strs(p.get(field))))
+        return _ships_counts(_strs(g.get(field)), _strs(p.get(field)))
     if field == "contacts":
         return _count_sets(
             (canonical_contact(c.get("type", ""), str(c.get("value", ""))) for c in _dicts(g.get("contacts"))),

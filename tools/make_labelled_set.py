@@ -119,6 +119,17 @@ FORMS = {"crystal", "powder", "pills", "hash", "buds", "oil", "vape", "crack", "
          "resin", "edible", "capsules", "tar", "injectable", "mushrooms"}
 CURRENCIES = {"RUB", "USD", "EUR", "UAH", "KZT", "BYN", "KGS", "BTC", "USDT", "XMR", "GBP", "UZS", "AMD"}
 
+# English names for ISO codes used in ships-from/to labels: a country named in a shipping phrase is also a
+# place mention, so the builder adds it to `places` when the hand label left it out.
+COUNTRY_NAMES = {
+    "RU": "Russia", "BY": "Belarus", "KZ": "Kazakhstan", "KG": "Kyrgyzstan", "UA": "Ukraine", "DE": "Germany",
+    "NL": "Netherlands", "US": "United States", "GB": "United Kingdom", "AU": "Australia", "IN": "India",
+    "CA": "Canada", "PL": "Poland", "BE": "Belgium", "CN": "China", "ES": "Spain", "CZ": "Czech Republic",
+    "AT": "Austria", "CH": "Switzerland", "TR": "Turkey", "TH": "Thailand", "PE": "Peru", "MX": "Mexico",
+    "AF": "Afghanistan", "PK": "Pakistan", "FR": "France",
+}
+REGION_CODES = {"WORLDWIDE", "EU"}
+
 _B32 = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
 
 
@@ -358,7 +369,7 @@ def parse_block(block: str, where: str, gen: Gen) -> dict[str, Any]:
         elif key in ("f", "t"):
             codes = _split(val, ",")
             for cc in codes:
-                if not re.fullmatch(r"[A-Z]{2}|WORLDWIDE", cc):
+                if not (re.fullmatch(r"[A-Z]{2}", cc) or cc in REGION_CODES):
                     raise SourceError(f"{where}: bad country code {cc!r}")
             gold["ships_from" if key == "f" else "ships_to"].extend(codes)
         elif key == "x":
@@ -371,6 +382,14 @@ def parse_block(block: str, where: str, gen: Gen) -> dict[str, Any]:
             gold["delivery"] = _split(val, ",")
         else:
             raise SourceError(f"{where}: unknown key {key!r}")
+
+    have = {p["country"] for p in gold["places"]}
+    for cc in gold["ships_from"] + gold["ships_to"]:
+        if cc not in REGION_CODES and cc not in have:
+            if cc not in COUNTRY_NAMES:
+                raise SourceError(f"{where}: no English name for {cc}")
+            gold["places"].append({"name": COUNTRY_NAMES[cc], "country": cc})
+            have.add(cc)
 
     placeholder_contacts: list[dict[str, str]] = []
 
