@@ -103,8 +103,11 @@ def _stem(word: str) -> str:
     return low
 
 
+_MAX_WORD = 40  # longer "words" are junk (or hostile input): never lemmatised, never a place
+
+
 def _tok_lemma(word: str) -> str:
-    if not _CYR_RE.search(word) and not _UK_RE.search(word):
+    if len(word) > _MAX_WORD or (not _CYR_RE.search(word) and not _UK_RE.search(word)):
         return word.lower()
     return lemma(word, "uk" if _UK_RE.search(word) else "ru")
 
@@ -327,27 +330,27 @@ def region_codes() -> dict[str, list[str]]:
 
 
 _FROM_CUE = (
-    r"ships?\s+from|shipping\s+from|shipped\s+from|sends?\s+from|sent\s+from|dispatch(?:es|ed)?\s+from"
-    r"|posted\s+from|country\s+of\s+origin|origin(?:\s+country)?\s*:|\bfrom\s*:"
-    r"|отправк[а-яё]*\s+из|отправля[а-яё]*\s+из|отправим\s+из|высыла[а-яё]*\s+из|высылаем\s+из"
-    r"|шл[её]м\s+из|доставка\s+из|страна\s+отправки\s*:?|отправка\s*:|откуда\s*:"
+    r"ships?\s{1,3}from|shipping\s{1,3}from|shipped\s{1,3}from|sends?\s{1,3}from|sent\s{1,3}from|dispatch(?:es|ed)?\s{1,3}from"
+    r"|posted\s{1,3}from|country\s{1,3}of\s{1,3}origin|origin(?:\s{1,3}country)?\s{0,3}:|\bfrom\s{0,3}:"
+    r"|отправк[а-яё]{0,6}\s{1,3}из|отправля[а-яё]{0,6}\s{1,3}из|отправим\s{1,3}из|высыла[а-яё]{0,6}\s{1,3}из|высылаем\s{1,3}из"
+    r"|шл[её]м\s{1,3}из|доставка\s{1,3}из|страна\s{1,3}отправки\s{0,3}:?|отправка\s{0,3}:|откуда\s{0,3}:"
 )
 _TO_CUE = (
-    r"ships?\s+to|shipping\s+to|shipped\s+to|deliver(?:y|s|ing|ed)?\s+to|ship\s+to|\bto\s*:|destinations?\s*:"
-    r"|ships?(?=\s+(?:world|ww\b|anywhere|everywhere|internationally))|shipping(?=\s*:)"
-    r"|доставк[а-яё]*\s+(?:в|во|по|на)(?=\s)|отправк[а-яё]*\s+(?:в|во|по|на)(?=\s)"
-    r"|отправля[а-яё]*\s+(?:в|во|по|на)(?=\s)|отправим\s+(?:в|во|по|на)(?=\s)|шл[её]м\s+(?:в|во|по)(?=\s)"
-    r"|работаем\s+(?:в|во|по)(?=\s)|страна\s+доставки\s*:?|куда\s*:|доставка\s*:"
+    r"ships?\s{1,3}to|shipping\s{1,3}to|shipped\s{1,3}to|deliver(?:y|s|ing|ed)?\s{1,3}to|ship\s{1,3}to|\bto\s{0,3}:|destinations?\s{0,3}:"
+    r"|ships?(?=\s{1,3}(?:world|ww\b|anywhere|everywhere|internationally))|shipping(?=\s{0,3}:)"
+    r"|доставк[а-яё]{0,6}\s{1,3}(?:в|во|по|на)(?=\s)|отправк[а-яё]{0,6}\s{1,3}(?:в|во|по|на)(?=\s)"
+    r"|отправля[а-яё]{0,6}\s{1,3}(?:в|во|по|на)(?=\s)|отправим\s{1,3}(?:в|во|по|на)(?=\s)|шл[её]м\s{1,3}(?:в|во|по)(?=\s)"
+    r"|работаем\s{1,3}(?:в|во|по)(?=\s)|страна\s{1,3}доставки\s{0,3}:?|куда\s{0,3}:|доставка\s{0,3}:"
 )
-_CUE_RE = re.compile(rf"(?P<from>{_FROM_CUE})|(?P<to>{_TO_CUE})", re.IGNORECASE)
+_CUE_RE = re.compile(rf"(?<![^\W_])(?:(?P<from>{_FROM_CUE})|(?P<to>{_TO_CUE}))", re.IGNORECASE)
 _WORLDWIDE_RE = re.compile(
-    r"\b(?:world\s*-?\s*wide|worldwide\s+shipping|international\s+shipping|ships?\s+internationally)\b"
-    r"|по\s+всему\s+миру|(?:во|в)\s+все\s+страны|доставка\s+по\s+миру",
+    r"\b(?:world\s{0,2}-?\s{0,2}wide|international\s{1,3}shipping|ships?\s{1,3}internationally)\b"
+    r"|по\s{1,3}всему\s{1,3}миру|(?<![^\W_])(?:во|в)\s{1,3}все\s{1,3}страны|доставка\s{1,3}по\s{1,3}миру",
     re.IGNORECASE,
 )
 _SHIP_CONTEXT_RE = re.compile(r"ship|deliver|доставк|отправ|пересыл|шл[её]м|высыла|send", re.IGNORECASE)
 _SEGMENT_END_RE = re.compile(r"[\n;|!?()\[\]]|\.\s|\.$")
-_ISO_LIST_RE = re.compile(r"[\s:\-–]*([A-Z]{2}(?:\s*[,/&+]\s*[A-Z]{2}|\s+[A-Z]{2})*)\b")
+_ISO_LIST_RE = re.compile(r"[\s:\-–]{0,4}([A-Z]{2}(?:\s{0,2}[,/&+]\s{0,2}[A-Z]{2}|\s{1,2}[A-Z]{2}){0,30})\b")
 _SEGMENT_MAX = 100
 
 

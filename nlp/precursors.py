@@ -71,7 +71,7 @@ class _Index:
 
 
 def _lemma(word: str) -> str:
-    if not _CYR_RE.search(word):
+    if len(word) > 40 or not _CYR_RE.search(word):  # junk/hostile "words" are never lemmatised
         return word.lower()
     return lemma(word, "uk" if _UK_RE.search(word) else "ru")
 

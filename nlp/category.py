@@ -1,0 +1,251 @@
+"""Post category (sale, recruitment, precursor, propaganda, laundering, other) with reasons.
+
+A weighted keyword classifier: the rules live in ``nlp/data/category_rules.toml`` (keywords as
+lemmas, slang prefixes, bounded regexes, weights, thresholds and required evidence per class); the
+other detectors' output (drugs, offers, contacts, precursors) and ``nlp.places.find_delivery`` add
+signal weights. Negative evidence (news about a bust, harm-reduction advice, a legal pharmacy)
+lowers every class, so such posts fall to "other". Pure Python, no spaCy; rules load once.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from nlp.lemmas import lemma
+from nlp.places import find_delivery
+
+__all__ = ["CATEGORIES", "classify"]
+
+CATEGORIES = ("sale", "recruitment", "precursor", "propaganda", "laundering", "other")
+_RULES_PATH = Path(__file__).resolve().parent / "data" / "category_rules.toml"
+_TOKEN_RE = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
+_CYR_RE = re.compile(r"[а-яёіїєґ]", re.IGNORECASE)
+_MAX_REASONS_PER_RULE = 3
+_SHOP_CONTACTS = frozenset(
+    {"telegram", "onion", "url", "email", "phone", "jabber", "session", "wickr", "threema", "signal", "whatsapp",
+     "pgp"}
+)
+_PAYMENTS = frozenset({"btc", "ltc", "eth", "trx", "xmr", "card", "qiwi", "yoomoney"})
+
+
+@dataclass
+class _Rule:
+    cls: str
+    tag: str
+    weight: float
+    cap: float
+    label: str
+    regex: re.Pattern[str] | None = None
+
+
+@dataclass
+class _Model:
+    rules: list[_Rule]
+    single: dict[str, list[int]]  # lemma or lower-case word -> rule indexes
+    phrases: dict[str, list[tuple[tuple[str, ...], int]]]  # first lemma -> (lemma phrase, rule index)
+    prefix_res: list[tuple[re.Pattern[str], int]]
+    thresholds: dict[str, float]
+    require: dict[str, list[list[str]]]
+    priority: list[str]
+    signals: dict[str, dict[str, float]]
+
+
+def _lem(word: str) -> str:
+    low = word.lower().replace("ё", "е")
+    return lemma(low, "ru") if len(low) <= 40 and _CYR_RE.search(low) else low
+
+
+@lru_cache(maxsize=1)
+def _model() -> _Model:
+    with _RULES_PATH.open("rb") as fh:
+        data = tomllib.load(fh)
+    model = _Model([], {}, {}, [], {}, {}, list(data.get("priority", [])), dict(data.get("signals", {})))
+    for name, spec in data.get("classes", {}).items():
+        model.thresholds[name] = float(spec["threshold"])
+        model.require[name] = [list(alt) for alt in spec.get("require", [])]
+    for spec in data.get("rules", []):
+        weight = float(spec["weight"])
+        rule = _Rule(spec["class"], spec.get("tag", ""), weight, float(spec.get("cap", weight)), spec["label"])
+        if "regex" in spec:
+            rule.regex = re.compile(spec["regex"], re.IGNORECASE)
+        idx = len(model.rules)
+        model.rules.append(rule)
+        for term in spec.get("lemmas", []):
+            words = _TOKEN_RE.findall(term)
+            if len(words) == 1:
+                for key in {words[0].lower().replace("ё", "е"), _lem(words[0])}:
+                    model.single.setdefault(key, []).append(idx)
+            elif words:
+                for phrase in {tuple(w.lower().replace("ё", "е") for w in words), tuple(_lem(w) for w in words)}:
+                    model.phrases.setdefault(phrase[0], []).append((phrase, idx))
+        prefixes = spec.get("prefixes", [])
+        if prefixes:
+            alt = "|".join(re.escape(p.lower().replace("ё", "е")) for p in sorted(prefixes, key=len, reverse=True))
+            model.prefix_res.append((re.compile(rf"(?<![^\W_])(?:{alt})[^\W_]*"), idx))
+    return model
+
+
+@dataclass
+class _Evidence:
+    scores: dict[str, float] = field(default_factory=dict)
+    reasons: dict[str, list[str]] = field(default_factory=dict)
+    tags: set[str] = field(default_factory=set)
+    negatives: list[str] = field(default_factory=list)
+
+    def add(self, cls: str, weight: float, reason: str) -> None:
+        self.scores[cls] = self.scores.get(cls, 0.0) + weight
+        self.reasons.setdefault(cls, []).append(reason)
+
+
+def _rule_hits(text: str, model: _Model) -> dict[int, list[str]]:
+    """Rule index -> distinct matched terms (surface forms), in text order."""
+    hits: dict[int, list[str]] = {}
+
+    def note(idx: int, term: str) -> None:
+        terms = hits.setdefault(idx, [])
+        if term not in terms:
+            terms.append(term)
+
+    toks = _TOKEN_RE.findall(text)
+    lows = [t.lower().replace("ё", "е") for t in toks]
+    lems = [_lem(t) for t in toks]
+    for i, (low, lem) in enumerate(zip(lows, lems, strict=True)):
+        for idx in {*model.single.get(low, ()), *model.single.get(lem, ())}:
+            note(idx, low)
+        for first in {low, lem}:
+            for phrase, idx in model.phrases.get(first, ()):
+                n = len(phrase)
+                if tuple(lows[i : i + n]) == phrase or tuple(lems[i : i + n]) == phrase:
+                    note(idx, " ".join(lows[i : i + n]))
+    lowered = text.lower().replace("ё", "е")
+    for pattern, idx in model.prefix_res:
+        for m in pattern.finditer(lowered):
+            note(idx, m.group())
+    for idx, rule in enumerate(model.rules):
+        if rule.regex is not None:
+            for m in rule.regex.finditer(lowered):
+                note(idx, " ".join(m.group().split()))
+                if len(hits[idx]) >= _MAX_REASONS_PER_RULE:
+                    break
+    return hits
+
+
+def _signal(ev: _Evidence, model: _Model, name: str, reason: str, count: float = 1.0,
+            cap_name: str | None = None) -> None:
+    weights = model.signals.get(name, {})
+    caps = model.signals.get(cap_name, {}) if cap_name else {}
+    for cls, w in weights.items():
+        value = w * count
+        if cls in caps:
+            value = min(value, caps[cls])
+        if value:
+            ev.add(cls, value, reason)
+
+
+def _fmt_amount(amount: Any) -> str:
+    try:
+        return f"{float(amount):g}"
+    except (TypeError, ValueError):
+        return str(amount)
+
+
+def _detector_signals(ev: _Evidence, model: _Model, text: str, drugs: list[dict], offers: list[dict],
+                      contacts: list[dict], precursors: list[dict]) -> None:
+    substances = list(dict.fromkeys(str(d.get("substance")) for d in drugs if d.get("substance")))
+    if substances:
+        ev.tags.add("drug")
+        _signal(ev, model, "drug_first", f"drug mention: {substances[0]}")
+        for cls, w in model.signals.get("drug_more", {}).items():
+            extra = min(w * (len(substances) - 1), model.signals.get("drug_cap", {}).get(cls, 99.0)
+                        - model.signals.get("drug_first", {}).get(cls, 0.0))
+            if extra > 0:
+                ev.add(cls, extra, "drug mention: " + ", ".join(substances[1:4]))
+    priced = [o for o in offers if o.get("amount") is not None]
+    if priced:
+        ev.tags.add("price")
+        o = priced[0]
+        _signal(ev, model, "price", f"price: {_fmt_amount(o['amount'])} {o.get('currency') or ''}".rstrip())
+    weighed = [o for o in offers if o.get("grams") is not None]
+    if weighed:
+        ev.tags.add("quantity")
+        _signal(ev, model, "quantity", f"quantity: {_fmt_amount(weighed[0]['grams'])} g")
+    shop = list(dict.fromkeys(str(c.get("type")) for c in contacts if c.get("type") in _SHOP_CONTACTS))
+    if shop:
+        ev.tags.add("contact")
+        _signal(ev, model, "shop_contact", "shop contact: " + ", ".join(shop), len(shop), "shop_contact_cap")
+    pay = list(dict.fromkeys(str(c.get("type")) for c in contacts if c.get("type") in _PAYMENTS))
+    if pay:
+        ev.tags.add("payment")
+        _signal(ev, model, "payment", "payment: " + ", ".join(pay))
+    delivery = find_delivery(text)
+    if "dead_drop" in delivery:
+        ev.tags.add("dead_drop")
+        subtypes = [d.split(":", 1)[1] for d in delivery if d.startswith("dead_drop:")]
+        _signal(ev, model, "dead_drop", "dead drop delivery" + (f" ({', '.join(subtypes)})" if subtypes else ""))
+    if "post" in delivery:
+        ev.tags.add("post")
+        _signal(ev, model, "post", "postal delivery")
+    table_one = list(dict.fromkeys(p["name"] for p in precursors if p.get("table") == "I"))
+    others = list(dict.fromkeys(p["name"] for p in precursors if p.get("table") != "I"))
+    if table_one or others:
+        ev.tags.add("precursor")
+    if table_one:
+        ev.tags.add("precursor_I")
+        _signal(ev, model, "precursor_I", "precursor (Table I): " + ", ".join(table_one[:3]), len(table_one),
+                "precursor_cap")
+    if others:
+        done = ev.scores.get("precursor", 0.0)
+        cap = model.signals.get("precursor_cap", {}).get("precursor", 99.0)
+        w = model.signals.get("precursor_other", {}).get("precursor", 0.0)
+        value = min(w * len(others), max(cap - done, 0.0))
+        if value:
+            ev.add("precursor", value, "precursor chemical: " + ", ".join(others[:3]))
+
+
+def classify(text: str, lang: str, drugs: list[dict], offers: list[dict], contacts: list[dict],
+             precursors: list[dict]) -> tuple[str, list[str]]:
+    """``(category, reasons)`` for one post.
+
+    ``category`` is one of :data:`CATEGORIES`; ``reasons`` are human-readable strings naming the
+    evidence for the winning class (``"drug mention: mephedrone"``, ``"price: 2500 RUB"``,
+    ``"shop contact: telegram"``, ``"drug-trade job: кладмен"``); for "other" they name the negative
+    evidence or say that no class had enough. ``drugs``/``offers``/``contacts``/``precursors`` are
+    the other detectors' lists in the ``narcowatch extract`` format (extra keys ignored).
+    """
+    del lang
+    model = _model()
+    ev = _Evidence()
+    _detector_signals(ev, model, text, drugs or [], offers or [], contacts or [], precursors or [])
+    penalties = 0.0
+    for idx, terms in _rule_hits(text, model).items():
+        rule = model.rules[idx]
+        total = rule.weight * len(terms)
+        total = max(total, rule.cap) if rule.weight < 0 else min(total, rule.cap)
+        reason = f"{rule.label}: {', '.join(terms[:_MAX_REASONS_PER_RULE])}"
+        if rule.cls == "*":
+            penalties += total
+            ev.negatives.append(reason)
+            continue
+        if rule.tag:
+            ev.tags.add(rule.tag)
+        ev.add(rule.cls, total, reason)
+    candidates: list[tuple[float, int, str]] = []
+    for cls, threshold in model.thresholds.items():
+        score = ev.scores.get(cls, 0.0) + penalties
+        if score < threshold:
+            continue
+        if not any(all(tag in ev.tags for tag in alt) for alt in model.require.get(cls, [[]])):
+            continue
+        rank = model.priority.index(cls) if cls in model.priority else len(model.priority)
+        candidates.append((score, -rank, cls))
+    if not candidates:
+        if ev.negatives:
+            return "other", ev.negatives
+        return "other", ["no category reached its threshold"]
+    _, _, best = max(candidates)
+    return best, ev.reasons.get(best, []) + ev.negatives
