@@ -376,9 +376,15 @@ class SocksDownloadHandler:
         except aiohttp.ClientConnectorError as e:
             self._count_error("connect")
             raise DownloadConnectionRefusedError(f"Connecting for {request.url} failed: {e}") from e
-        except (aiohttp.ClientError, OSError) as e:
+        except (aiohttp.ClientError, OSError, EOFError) as e:
             # A dropped tunnel: if the endpoint itself died, take it out so the retry goes elsewhere.
             self._count_error(type(e).__name__)
+            if endpoint is not None:
+                await self._confirm_down(endpoint, f"{type(e).__name__}: {e}")
+            raise DownloadFailedError(f"Downloading {request.url} failed: {type(e).__name__}: {e}") from e
+        except Exception as e:  # the network boundary: anything else is a failed download, never a crash
+            self._count_error(f"other/{type(e).__name__}")
+            logger.debug("Unexpected transport error for %s", request.url, exc_info=True)
             if endpoint is not None:
                 await self._confirm_down(endpoint, f"{type(e).__name__}: {e}")
             raise DownloadFailedError(f"Downloading {request.url} failed: {type(e).__name__}: {e}") from e
