@@ -28,7 +28,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -157,7 +157,7 @@ def _greedy(gold: list[Any], pred: list[Any], same: Callable[[Any, Any], bool]) 
     return len(gold) - len(left_gold), left_gold, left_pred
 
 
-def _count_sets(gold: Iterable[str], pred: Iterable[str]) -> tuple[int, int, int]:
+def _count_sets(gold: Iterable[Hashable], pred: Iterable[Hashable]) -> tuple[int, int, int]:
     gs, ps = set(gold), set(pred)
     tp = len(gs & ps)
     return tp, len(ps) - tp, len(gs) - tp
