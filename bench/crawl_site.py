@@ -102,20 +102,27 @@ def main(argv: list[str]) -> int:
 
     settings: dict[str, Any] = {}
     if args.project_settings:
+        # The project's own settings as they are (safety pins included); only items are not processed.
         import crawler.settings as project
 
         settings.update({k: getattr(project, k) for k in dir(project) if k.isupper()})
         settings["ITEM_PIPELINES"] = {}
-    settings.update({
-        "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
-        "TELNETCONSOLE_ENABLED": False,
-        "REMOTE_CONTROL_ENABLED": False,
-        "LOG_LEVEL": "WARNING",
-        "ROBOTSTXT_OBEY": False,
-        "COOKIES_ENABLED": False,
-        "RETRY_ENABLED": True,
-    })
-    if args.handler == "socks":
+        settings["LOG_LEVEL"] = "INFO"
+        if args.proxy:
+            settings["NARCOWATCH_TOR_PROXIES"] = args.proxy
+    else:
+        settings.update({
+            "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
+            "TELNETCONSOLE_ENABLED": False,
+            "REMOTE_CONTROL_ENABLED": False,
+            "LOG_LEVEL": "WARNING",
+            "ROBOTSTXT_OBEY": False,
+            "COOKIES_ENABLED": False,
+            "RETRY_ENABLED": True,
+        })
+    if args.project_settings:
+        pass
+    elif args.handler == "socks":
         settings["DOWNLOAD_HANDLERS"] = {
             "http": "crawler.handlers.socks.SocksDownloadHandler",
             "https": "crawler.handlers.socks.SocksDownloadHandler",
