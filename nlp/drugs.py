@@ -30,8 +30,11 @@ _WORD = re.compile(r"[^\W_]+")
 _CYR = re.compile(r"[а-яёіїєґ]")
 # A number with a unit or a currency nearby: enough context for ambiguous slang.
 _CONTEXT_RE = re.compile(
-    r"\d\s?(?:g|gr|kg|mg|ug|oz|ml|г|гр|кг|мг|мл|шт|таб|k|к)(?![^\W\d_])|[$€£₽₴₸₿]\s?\d|\d\s?[$€£₽₴₸₿]"
-    r"|\d\s?(?:руб|usd|eur|btc|грн|тг|р)(?![^\W\d_])")
+    r"\d\s?(?:g|gs|gr|grams?|gramm|kg|kilos?|mg|ug|mcg|oz|ounces?|lbs?|pounds?|qp|ml|tabs?|pills?|caps|x|х|г|гр|грамм?|кг|мг"
+    r"|мл|шт|таб|k|к)(?![^\W\d_])|[$€£₽₴₸₿]\s?\d|\d\s?[$€£₽₴₸₿]|(?<![^\W\d_])[xх×]\s?\d"
+    r"|\d\s?(?:руб|usd|eur|btc|грн|тг|р)(?![^\W\d_])|(?<![^\W\d_])(?:pounds?|ounces?|qp|lbs?|oz)(?![^\W\d_])")
+# A microgram dose with no drug named: blotter LSD (the commonest product sold by the microgram).
+_UG_DOSE = re.compile(r"\d\s?(?:ug|µg|μg|mcg|мкг|ugh|ugl|micro\s?grams?)(?![^\W\d_])")
 
 
 def key(term: str) -> str:
@@ -55,6 +58,7 @@ class DrugLexicon:
     emoji: dict[str, tuple[str, str]] = field(default_factory=dict)
     context_words: frozenset[str] = frozenset()
     emoji_re: re.Pattern[str] | None = None
+    dose_fallback: bool = True
 
     @classmethod
     def from_dir(cls, data_dir: Path = DATA_DIR) -> DrugLexicon:
@@ -70,7 +74,8 @@ class DrugLexicon:
                     lex.first_words.add(key(words[0]))
         for row in _rows(data_dir / "ambiguous.tsv"):
             neighbours = row[1].split("|") if len(row) > 1 and row[1] else []
-            lex.ambiguous[key(row[0])] = frozenset(w.lower() for w in neighbours)
+            k = key(row[0])
+            lex.ambiguous[k] = lex.ambiguous.get(k, frozenset()) | frozenset(w.lower() for w in neighbours)
         lex.forms = {key(r[0]): r[1] for r in _rows(data_dir / "forms.tsv")}
         for row in _rows(data_dir / "emoji.tsv"):
             lex.emoji[row[0]] = (row[1] if len(row) > 1 else "", row[2] if len(row) > 2 else "")
@@ -160,6 +165,7 @@ def find_drugs(original: str, norm: Normalized, lex: DrugLexicon, lang: str = ""
             emoji_hits.append((m.start(), m.end(), substance, form))
 
     hits = _apply_context(hits, toks, text, lex, lang, lkey, bool(emoji_hits))
+    hits = _prefer_specific(hits, text, lex)
     hits = _merge_form_words(hits, lex)
     _attach_forms(hits, toks, lex, lkey)
 
@@ -172,6 +178,13 @@ def find_drugs(original: str, norm: Normalized, lex: DrugLexicon, lang: str = ""
     if emoji_hits:
         out.extend(_emoji_mentions(emoji_hits, out, lex, original))
         out.sort(key=lambda d: d["start"])
+    if not out and lex.dose_fallback:
+        m = _UG_DOSE.search(text)
+        entry = lex.entries.get("lsd")
+        if m is not None and entry is not None:
+            o_start, o_end = norm.span(m.start(), m.end())
+            out.append({"substance": entry["substance"], "class": entry["class"], "nps": bool(entry["nps"]),
+                        "form": "blotter", "text": original[o_start:o_end], "start": o_start, "end": o_end})
     return out
 
 
@@ -199,6 +212,24 @@ def _apply_context(hits: list[_Hit], toks: list[tuple[str, int, int]], text: str
                     continue
         kept.append(h)
     return kept
+
+
+def _prefer_specific(hits: list[_Hit], text: str, lex: DrugLexicon) -> list[_Hit]:
+    """Imported English street slang counts only when nothing else names a drug; an ambiguous
+    Latin-script word ("flower", "ice") yields to an unambiguous mention on the same line."""
+    if len(hits) < 2:
+        return hits
+    if any(h.entry.get("source") != "dope" for h in hits):
+        hits = [h for h in hits if h.entry.get("source") != "dope"]
+
+    def ambiguous(h: _Hit) -> bool:
+        return bool(h.entry.get("ambiguous")) or h.entry["key"] in lex.ambiguous
+
+    firm_lines = {text.count("\n", 0, h.start) for h in hits if not ambiguous(h)}
+    if not firm_lines:
+        return hits
+    return [h for h in hits if not (ambiguous(h) and h.entry["key"].isascii()
+                                    and text.count("\n", 0, h.start) in firm_lines)]
 
 
 def _merge_form_words(hits: list[_Hit], lex: DrugLexicon) -> list[_Hit]:

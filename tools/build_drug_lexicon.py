@@ -4,8 +4,9 @@ Inputs, in order of precedence (the first source that names a term wins):
 1. nlp/data/substances.tsv   canonical substances: class, NPS flag, English and Russian names (hand-made)
 2. nlp/data/slang_ru.tsv     Russian street slang with product form (hand-made)
 3. nlp/data/brands.tsv       brand names -> active substance (hand-made, after DEA brands)
-4. TripSit drug aliases      aliases of our substances, and research chemicals as new NPS entries
-5. DOPE slang (DEA/NoSlang)  English street names of our substances; always context-dependent
+4. nlp/data/cannabis_strains.txt  strain and product-line names -> cannabis; context-dependent
+5. TripSit drug aliases      aliases of our substances, and research chemicals as new NPS entries
+6. DOPE slang (DEA/NoSlang)  English street names of our substances; always context-dependent
 
 Run: ``python tools/build_drug_lexicon.py [--shared /work/shared/data/lexicons]``. The output is
 committed; rebuild it after editing any input.
@@ -23,6 +24,8 @@ from typing import Any
 _ROOT = Path(__file__).resolve().parent.parent
 _DATA = _ROOT / "nlp" / "data"
 _KEY = re.compile(r"[\W_]+")
+# Aliases such as "25g" or "2c" read like quantities in listings; never import them.
+_QUANTITY_LIKE = re.compile(r"^\d+\s?(?:g|mg|ug|gr|ml|x|c|k)?$", re.IGNORECASE)
 
 # TripSit category -> our class, first match wins.
 _TRIPSIT_CLASS = [("benzodiazepine", "sedative"), ("opioid", "opioid"), ("dissociative", "dissociative"),
@@ -82,12 +85,17 @@ def build(shared: Path) -> list[dict[str, Any]]:
     for row in _rows(_DATA / "brands.tsv"):
         add(row[0], row[1], None, "brands")
 
+    for row in _rows(_DATA / "cannabis_strains.txt"):
+        add(row[0], "cannabis", forms.get(key(row[0]), "buds"), "strains", ambiguous=True)
+
     tripsit = shared / "tripsit-drugs-aliases" / "tripsit_drugs_aliases.csv"
     if tripsit.exists():
         with tripsit.open(encoding="utf-8") as fh:
             for rec in csv.DictReader(fh):
                 name, alias, cats = rec["name"], rec["alias"], rec["categories"]
                 base = entries.get(key(name))
+                if _QUANTITY_LIKE.match(alias):
+                    continue
                 if base is not None:
                     if len(key(alias)) >= 4 or any(c.isdigit() for c in alias):
                         add(alias, base["substance"], None, "tripsit")
