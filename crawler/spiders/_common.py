@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, TypeVar
 
 from scrapy.http import Response, TextResponse
 
 from crawler.items import BaseItem
 
 logger = logging.getLogger(__name__)
+
+ItemT = TypeVar("ItemT", bound=BaseItem)
 
 PAGES = "narcowatch/crawl/pages"
 EMPTY_PAGE = "narcowatch/crawl/empty_page"
@@ -48,7 +50,7 @@ def usable(spider: Any, response: Response) -> TextResponse | None:
     return response
 
 
-def counted(spider: Any, item: BaseItem) -> BaseItem:
+def counted(spider: Any, item: ItemT) -> ItemT:
     """Count an item under narcowatch/crawl/items/<kind> and return it."""
     inc(spider, ITEMS.format(kind=item.kind))
     return item

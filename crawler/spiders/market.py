@@ -72,7 +72,7 @@ class MarketSpider(scrapy.Spider):
         if not query:
             return []
         seen: dict[str, None] = {}
-        for href in select(response, query).getall():
+        for href in select(response.selector, query).getall():
             href = href.strip()
             if href and not href.startswith(("javascript:", "#", "mailto:")):
                 seen[response.urljoin(href)] = None
@@ -80,7 +80,7 @@ class MarketSpider(scrapy.Spider):
 
     def _fields(self, response: TextResponse, spec: PageSpec) -> dict[str, str | None]:
         return {
-            key: extract(response, query, multiline=key in spec.multiline, base_url=response.url)
+            key: extract(response.selector, query, multiline=key in spec.multiline, base_url=response.url)
             for key, query in spec.fields.items()
         }
 
