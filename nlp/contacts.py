@@ -243,11 +243,15 @@ def _v_email(m: re.Match[str], text: str, label: str) -> Hit | None:
 def _v_phone(m: re.Match[str], text: str, label: str) -> Hit | None:
     raw = m.group(0).rstrip(" .-(\u00a0")
     if raw.count("(") != raw.count(")"):
-        raw = raw.replace("(", "").replace(")", "") if raw.count("(") + raw.count(")") else raw
+        return None
     start = m.start()
     kind = _nearest_context(text, start, ("whatsapp", "signal", "qiwi", "phone"))
     if kind is None:
-        if not is_formatted_phone(raw):
+        # Without a keyword only numbers written like phones count: "+..." international, or a 10+ digit
+        # national number with trunk prefix 8/0 and grouping ("8 (916) 123-45-67", "0555 123 456").
+        digits = sum(ch.isdigit() for ch in raw)
+        national = raw[:1] in "80" and digits >= 10
+        if not is_formatted_phone(raw) or not (raw.startswith("+") or national):
             return None
         kind = "phone"
     e164 = parse_phone(raw)

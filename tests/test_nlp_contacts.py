@@ -133,6 +133,8 @@ def test_phones_and_phone_typed_messengers(text: str, expected: tuple[str, str])
     "цена 5 000 - 7 000 руб",
     "2021-05-17 12:30",
     "тел: 1-1-1-1-1-1",           # formatted but not a valid number
+    "Cardarine (Gw 501516) 100 ml 50mg",  # product code and volume, not a phone
+    "2 x 250 350 500 g",
 ])
 def test_phone_negatives(text: str) -> None:
     assert pairs(text) == []
@@ -211,13 +213,15 @@ def test_mixed_post_dedup_and_overlaps() -> None:
     assert len(spans) == len(set(spans))
 
 
+# Budgets are CPU seconds of this process (time.process_time), so that other jobs on a shared CI machine
+# do not make the test flaky; on an idle machine wall time is the same. Idle timings are ~0.1-0.5 s.
 @pytest.mark.parametrize("unit", ["a", "1", "@", "1-", "a@", "a.", "@a", "0x", "1 ", "t.me/", "+7 ",
                                   "а", "😀", "ab1", "-" , "a@b.", "bc1q", "05", "(", "4111 "])
 def test_hostile_one_megabyte_lines_run_in_bounded_time(unit: str) -> None:
     text = unit * (1_000_000 // len(unit))
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     find_contacts(text)
-    elapsed = time.perf_counter() - t0
+    elapsed = time.process_time() - t0
     assert elapsed < 2.0, f"{unit!r} * 1 MB took {elapsed:.2f}s"
 
 
@@ -230,15 +234,15 @@ def test_hostile_one_megabyte_lines_run_in_bounded_time(unit: str) -> None:
 ])
 def test_hostile_lines_aimed_at_each_detector(prefix: str, unit: str) -> None:
     text = prefix + unit * (1_000_000 // len(unit))
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     find_contacts(text)
-    elapsed = time.perf_counter() - t0
+    elapsed = time.process_time() - t0
     assert elapsed < 2.0, f"{prefix!r} + {unit!r} * 1 MB took {elapsed:.2f}s"
 
 
 def test_hostile_many_valid_contacts_is_capped_and_fast() -> None:
     text = "@shop_bot 4111 1111 1111 1111 +7 916 123-45-67 " * 20_000  # ~1 MB of real-looking hits
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     found = find_contacts(text)
-    assert time.perf_counter() - t0 < 2.0
+    assert time.process_time() - t0 < 2.0
     assert 0 < len(found) <= 20 * 400

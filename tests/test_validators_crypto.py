@@ -62,8 +62,8 @@ def test_classify_address() -> None:
 
 
 def test_hostile_inputs_are_cheap() -> None:
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     for s in ("1" * 1_000_000, "bc1" + "q" * 1_000_000, "0x" + "f" * 1_000_000, "4" * 1_000_000):
         assert crypto.classify_address(s) is None
         assert not crypto.validate_address(s, "btc", network="any").valid
-    assert time.perf_counter() - t0 < 2.0
+    assert time.process_time() - t0 < 2.0
