@@ -1,7 +1,9 @@
 """Typed items produced by spiders.
 
-Every item carries a stable ``id`` (source + canonical URL, or source + channel + post id),
-the ``source`` name it came from, its ``url`` and ``fetched_at`` (ISO-8601 UTC). Pipelines add
+Every item carries a stable ``id``: source + path of the canonical URL for market listings and
+vendors (a market is one source, reached through mirrors whose hosts change), source + full canonical
+URL for pages, source + channel + post id for channel posts. Items also carry
+the ``source`` name they came from, their ``url`` and ``fetched_at`` (ISO-8601 UTC). Pipelines add
 ``nlp`` (the extraction result, see ``narcowatch extract``) and ``change`` (new/changed/unchanged).
 """
 
@@ -27,6 +29,12 @@ def canonical_url(url: str) -> str:
         host = f"{host}:{port}"
     path = parts.path or "/"
     return urlunsplit((parts.scheme.lower(), host, path, parts.query, ""))
+
+
+def site_key(url: str) -> str:
+    """Path and query of the canonical URL: a market's listing keeps its identity across its mirrors."""
+    parts = urlsplit(canonical_url(url))
+    return urlunsplit(("", "", parts.path, parts.query, ""))
 
 
 def stable_id(source: str, key: str) -> str:
@@ -70,7 +78,7 @@ class Listing(BaseItem):
 
     @classmethod
     def build(cls, source: str, url: str, **fields: Any) -> Listing:
-        return cls(id=stable_id(source, canonical_url(url)), source=source, url=url, **fields)
+        return cls(id=stable_id(source, site_key(url)), source=source, url=url, **fields)
 
     def text_for_nlp(self) -> str:
         return self.description
@@ -92,7 +100,7 @@ class Vendor(BaseItem):
 
     @classmethod
     def build(cls, source: str, url: str, **fields: Any) -> Vendor:
-        return cls(id=stable_id(source, canonical_url(url)), source=source, url=url, **fields)
+        return cls(id=stable_id(source, site_key(url)), source=source, url=url, **fields)
 
     def text_for_nlp(self) -> str:
         return self.description

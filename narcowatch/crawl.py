@@ -96,7 +96,7 @@ def run_crawls(
     for key, value in (overrides or {}).items():
         base.set(key, value, priority="cmdline")
 
-    process = AsyncCrawlerProcess(base, install_root_handler=log_file is not None or None)
+    process = AsyncCrawlerProcess(base)
     crawlers: list[tuple[Source, Crawler, str]] = []
     relays: list[_SignalRelay] = []
     for source in sources:

@@ -50,7 +50,7 @@ def _summary(console: Console, results: list[CrawlResult], store_path: Path, ela
 
     store = SqliteStore(store_path)
     try:
-        totals = Table(title=f"Store {store_path}")
+        totals = Table(title="Store", caption=str(store_path))
         totals.add_column("kind")
         totals.add_column("items", justify="right")
         for kind, n in sorted(store.counts_by_kind().items()):
@@ -113,9 +113,9 @@ def demo_command(store_path: Path | None, seed: int) -> None:
         console.print(f"Fixture market at {server.market_url}, channel at {server.telegram_url}")
         console.print(f"Store: {store_path}   Scrapy log: {log_file}")
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                      TextColumn("pages"), TimeElapsedColumn(), console=console, transient=False) as progress:
-            tasks = {s.name: progress.add_task(f"{s.name:<14}", total=None) for s in sources}
-            items = progress.add_task("items indexed ", total=None)
+                      TextColumn("{task.fields[unit]}"), TimeElapsedColumn(), console=console) as progress:
+            tasks = {s.name: progress.add_task(f"{s.name:<14}", total=None, unit="pages") for s in sources}
+            items = progress.add_task("indexed       ", total=None, unit="items")
 
             def on_event(source: str, event: str) -> None:
                 if event == "page":
@@ -125,7 +125,6 @@ def demo_command(store_path: Path | None, seed: int) -> None:
 
             results = run_crawls(sources, store=store_path, watchlists=watchlists, progress=on_event,
                                  log_file=log_file, overrides={"LOG_LEVEL": "INFO"})
-            for task_id in tasks.values():
-                task = progress.tasks[task_id]
-                progress.update(task_id, total=task.completed)
+            for task_id in (*tasks.values(), items):
+                progress.update(task_id, total=progress.tasks[task_id].completed)
     _summary(console, results, store_path, time.monotonic() - started)

@@ -79,8 +79,9 @@ class Store(Protocol):
     def close(self) -> None: ...
 
 
-# Fields that change without the offer changing: they never make an item "changed".
-VOLATILE_FIELDS = frozenset({"fetched_at", "nlp", "change", "views"})
+# Fields that change without the offer changing: they never make an item "changed". The URLs say
+# which mirror an item was fetched through, not what it offers.
+VOLATILE_FIELDS = frozenset({"fetched_at", "nlp", "change", "views", "url", "vendor_url"})
 
 
 def item_content_hash(item: dict[str, Any]) -> str:
