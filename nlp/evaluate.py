@@ -19,6 +19,9 @@ Per field the scorer counts true positives, false positives and false negatives 
   its other European codes are then not false positives (see `_ships_counts`).
 - ``precursors``: by CAS number first, then by name.
 
+Language identification is reported apart from the fields (``lang``: accuracy over gold rows that have a
+``lang``), since `narcowatch eval` may pass the gold language to the extractor as a hint.
+
 A gold id missing from the predictions counts every gold unit of that item as a miss; predictions
 with ids absent from gold are ignored (and counted under ``_meta``).
 """
@@ -271,6 +274,7 @@ def score(gold: list[dict[str, Any]], pred: list[dict[str, Any]]) -> dict[str, d
     cat_correct = 0
     cat_counts = {c: [0, 0, 0] for c in CATEGORIES}
     missing = 0
+    lang_total = lang_correct = 0
     gold_ids: set[str] = set()
     for row in gold:
         gid = str(row.get("id"))
@@ -280,6 +284,9 @@ def score(gold: list[dict[str, Any]], pred: list[dict[str, Any]]) -> dict[str, d
         if p is None:
             missing += 1
             p = {}
+        if row.get("lang"):
+            lang_total += 1
+            lang_correct += int(str(p.get("lang") or "") == str(row["lang"]))
         gcat = str(g.get("category") or "other")
         pcat = str(p.get("category") or "") if p else ""
         cat_counts.setdefault(gcat, [0, 0, 0])
@@ -313,6 +320,8 @@ def score(gold: list[dict[str, Any]], pred: list[dict[str, Any]]) -> dict[str, d
     for field in FIELDS:
         if field != "category":
             result[field] = _prf(*counts[field])
+    lang_acc = lang_correct / lang_total if lang_total else 0.0
+    result["lang"] = {"accuracy": lang_acc, "f1": lang_acc, "support": float(lang_total)}
     result["_meta"] = {"items": float(n), "missing": float(missing),
                        "extra": float(len(set(by_id) - gold_ids))}
     return result
@@ -335,6 +344,9 @@ def format_report(scores: dict[str, dict[str, float]]) -> str:
         for cls in sorted({k.rsplit('_', 1)[0] for k in cat if k.endswith("_support")}):
             lines.append(f"  {cls:<12} {cat[cls + '_precision']:>9.3f} {cat[cls + '_recall']:>7.3f} "
                          f"{cat[cls + '_f1']:>7.3f} {int(cat[cls + '_support']):>8d}")
+    lang = scores.get("lang")
+    if lang and lang.get("support"):
+        lines.append(f"language accuracy: {lang['accuracy']:.3f} ({int(lang['support'])} items)")
     meta = scores.get("_meta")
     if meta:
         lines.append("")
