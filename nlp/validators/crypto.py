@@ -9,7 +9,10 @@ specification, so they live here as constants, not as a data file.
 from __future__ import annotations
 
 import re
+import tomllib
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
 import base58
 from Crypto.Hash import keccak
@@ -31,6 +34,7 @@ __all__ = [
     "validate_eth",
     "validate_trx",
     "validate_xmr",
+    "validate_sol",
     "classify_address",
 ]
 
@@ -202,7 +206,8 @@ _BTC_HRP = {"bc": "mainnet", "tb": "testnet", "bcrt": "regtest"}
 _LTC_HRP = {"ltc": "mainnet", "tltc": "testnet", "rltc": "regtest"}
 
 
-def _validate_utxo(coin: str, addr: str, b58: dict[int, tuple[str, str]], hrps: dict[str, str]) -> AddressCheck:
+def _validate_utxo(coin: str, addr: str, b58: dict[int, tuple[str, str]] | dict[bytes, tuple[str, str]],
+                   hrps: dict[str, str]) -> AddressCheck:
     addr = addr.strip()
     if not addr:
         return _bad(coin, "empty")
@@ -217,12 +222,11 @@ def _validate_utxo(coin: str, addr: str, b58: dict[int, tuple[str, str]], hrps: 
     payload = base58check_decode(addr)
     if payload is None:
         return _bad(coin, "invalid base58check")
-    if len(payload) != 21:
-        return _bad(coin, f"base58 payload has {len(payload)} bytes, expected 21")
-    info = b58.get(payload[0])
-    if info is None:
-        return _bad(coin, f"unknown version byte 0x{payload[0]:02x}")
-    return AddressCheck(True, coin, info[0], info[1], addr)
+    for key, info in b58.items():  # type: ignore[union-attr]
+        prefix = bytes([key]) if isinstance(key, int) else key
+        if len(payload) == len(prefix) + 20 and payload.startswith(prefix):
+            return AddressCheck(True, coin, info[0], info[1], addr)
+    return _bad(coin, f"unknown version bytes or length ({len(payload)}-byte payload)")
 
 
 def validate_btc(addr: str) -> AddressCheck:
@@ -324,9 +328,46 @@ def validate_xmr(addr: str) -> AddressCheck:
     return AddressCheck(True, "xmr", info[0], info[1], addr)
 
 
+# ---------------------------------------------------------------- other base58check coins (table)
+@dataclass(frozen=True)
+class _AltCoin:
+    coin: str
+    names: tuple[str, ...]
+    b58: dict[bytes, tuple[str, str]]
+    hrps: dict[str, str]
+
+
+@cache
+def _altcoins() -> dict[str, _AltCoin]:
+    spec = tomllib.loads((Path(__file__).parent / "altcoins.toml").read_text(encoding="utf-8"))
+    out: dict[str, _AltCoin] = {}
+    for coin, d in spec["coin"].items():
+        b58 = {bytes.fromhex(v): ("mainnet", "base58") for v in d.get("mainnet", [])}
+        b58.update({bytes.fromhex(v): ("testnet", "base58") for v in d.get("testnet", []) if v not in d["mainnet"]})
+        hrps = {h: "mainnet" for h in d.get("hrp_mainnet", [])} | {h: "testnet" for h in d.get("hrp_testnet", [])}
+        out[coin] = _AltCoin(coin, tuple(d["names"]), b58, hrps)
+    return out
+
+
+def _validate_altcoin(coin: str, addr: str) -> AddressCheck:
+    spec = _altcoins()[coin]
+    return _validate_utxo(coin, addr, spec.b58, spec.hrps)
+
+
+def validate_sol(addr: str) -> AddressCheck:
+    """Solana (and SPL tokens): base58 of a 32-byte ed25519 public key."""
+    addr = addr.strip()
+    if not 32 <= len(addr) <= 44:
+        return _bad("sol", "Solana addresses have 32-44 characters")
+    raw = base58_decode(addr)
+    if raw is None or len(raw) != 32:
+        return _bad("sol", "not base58 of 32 bytes")
+    return AddressCheck(True, "sol", "mainnet", "account", addr)
+
+
 # ---------------------------------------------------------------- coin resolution
 _VALIDATORS = {"btc": validate_btc, "ltc": validate_ltc, "eth": validate_eth, "trx": validate_trx,
-               "xmr": validate_xmr}
+               "xmr": validate_xmr, "sol": validate_sol}
 # Names and tickers that mean one of our coins. EVM chains share Ethereum's address format exactly,
 # so they validate as "eth" (an analyst sees an EVM account; the chain is not knowable from the text).
 _COIN_ALIASES = {
@@ -340,7 +381,9 @@ _COIN_ALIASES = {
     "arb": "eth", "arbitrum": "eth", "op": "eth", "optimism": "eth", "avax": "eth", "avalanche": "eth",
     "polygon": "eth", "matic": "eth", "celo": "eth", "flr": "eth", "flare": "eth", "s": "eth",
     "sonic": "eth", "ip": "eth", "story": "eth", "bera": "eth", "berachain": "eth", "base": "eth",
-    "mana": "eth", "yfi": "eth", "exp": "eth", "expanse": "eth",
+    "mana": "eth", "yfi": "eth", "exp": "eth", "expanse": "eth", "vet": "eth", "vechain": "eth",
+    "game": "eth", "gamecredits": "eth", "bkx": "eth", "bankex": "eth", "xtp": "eth", "tap": "eth",
+    "sol": "sol", "solana": "sol", "bonk": "sol", "mobile": "sol", "neon": "sol", "shdw": "sol",
 }
 # Tokens that live on several chains: without a chain they may be any of these.
 _MULTICHAIN_TOKENS = {"usdt": ("btc", "eth", "trx"), "tether": ("btc", "eth", "trx"), "usdc": ("eth",),
@@ -359,6 +402,9 @@ def resolve_coin(name: str, chain: str | None = None) -> tuple[str, ...]:
         return (c,) if c else ()
     if key in _COIN_ALIASES:
         return (_COIN_ALIASES[key],)
+    for coin, spec in _altcoins().items():
+        if key in spec.names:
+            return (coin,)
     return _MULTICHAIN_TOKENS.get(key, ())
 
 
@@ -374,11 +420,12 @@ def validate_address(addr: str, coin: str, chain: str | None = None, network: st
         return AddressCheck(False, None, reason=f"unsupported coin {coin!r}", supported=False)
     last = _bad(coins[0], "empty")
     for c in coins:
-        res = _VALIDATORS[c](addr)
+        validator = _VALIDATORS.get(c)
+        res = validator(addr) if validator else _validate_altcoin(c, addr)
         if not res.valid:
             last = res
             continue
-        if network == "any" or c in ("eth", "trx") or res.network == network:
+        if network == "any" or c in ("eth", "trx", "sol") or res.network == network:
             return res
         if network == "testnet" and res.network == "regtest":
             return res
