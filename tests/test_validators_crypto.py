@@ -46,8 +46,10 @@ def test_resolve_and_validate_address() -> None:
     assert crypto.resolve_coin("USDT", "tron") == ("trx",)
     assert crypto.resolve_coin("usdt") == ("btc", "eth", "trx")
     assert crypto.resolve_coin("Polygon") == ("eth",)
-    assert crypto.resolve_coin("solana") == ()
-    res = crypto.validate_address("anything", "dogecoin")
+    assert crypto.resolve_coin("solana") == ("sol",)
+    assert crypto.resolve_coin("made-up-coin") == ()
+    assert crypto.resolve_coin("Dogecoin") == ("doge",)
+    res = crypto.validate_address("anything", "no-such-coin")
     assert (res.valid, res.supported) == (False, False)
     assert crypto.validate_address("mzBc4XEFSdzCDcTxAgf6EZXgsZWpztRhef", "btc").valid is False
     assert crypto.validate_address("mzBc4XEFSdzCDcTxAgf6EZXgsZWpztRhef", "btc", network="testnet").valid

@@ -394,7 +394,7 @@ def resolve_coin(name: str, chain: str | None = None) -> tuple[str, ...]:
     """Map a coin/token name or ticker (plus an optional chain) to the coins whose format applies.
 
     Returns ``()`` when unsupported: ``resolve_coin("USDT", "tron") == ("trx",)``,
-    ``resolve_coin("usdt") == ("btc", "eth", "trx")``, ``resolve_coin("solana") == ()``.
+    ``resolve_coin("usdt") == ("btc", "eth", "trx")``, ``resolve_coin("doge") == ("doge",)``; ``()`` for unknown names.
     """
     key = name.strip().lower()
     if chain:
