@@ -71,6 +71,8 @@ def darkmarket(dev_dir: Path, errors: int) -> dict[str, Any]:
         for rec in csv.DictReader(fh):
             cls2, _ = mapping.get(("2", rec["category_level_2"]), ("-", "-"))
             cls3, sub3 = mapping.get(("3", rec["category_level_3"]), ("-", "-"))
+            if cls3 == "skip":
+                continue
             gold_cls = cls3 if cls3 != "-" else cls2
             if not rec["category_level_2"] or (gold_cls == "-" and sub3 == "-"):
                 continue

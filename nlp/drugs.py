@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,11 +31,14 @@ _WORD = re.compile(r"[^\W_]+")
 _CYR = re.compile(r"[а-яёіїєґ]")
 # A number with a unit or a currency nearby: enough context for ambiguous slang.
 _CONTEXT_RE = re.compile(
-    r"\d\s?(?:g|gs|gr|grams?|gramm|kg|kilos?|mg|ug|mcg|oz|ounces?|lbs?|pounds?|qp|ml|tabs?|pills?|caps|x|х|г|гр|грамм?|кг|мг"
+    r"\d\s?(?:g|gs|gr|grams?|gramm|kg|kilo(?:gram)?s?|mg|ug|mcg|oz|ounces?|lbs?|pounds?|qp|ml|tabs?|pills?|caps|x|х|г|гр|грамм?|кг|мг"
     r"|мл|шт|таб|k|к)(?![^\W\d_])|[$€£₽₴₸₿]\s?\d|\d\s?[$€£₽₴₸₿]|(?<![^\W\d_])[xх×]\s?\d"
     r"|\d\s?(?:руб|usd|eur|btc|грн|тг|р)(?![^\W\d_])|(?<![^\W\d_])(?:pounds?|ounces?|qp|lbs?|oz)(?![^\W\d_])")
 # A microgram dose with no drug named: blotter LSD (the commonest product sold by the microgram).
 _UG_DOSE = re.compile(r"\d\s?(?:ug|µg|μg|mcg|мкг|ugh|ugl|micro\s?grams?)(?![^\W\d_])")
+
+
+_HAND_MADE = frozenset({"core", "slang_ru", "brands", "strains"})
 
 
 def key(term: str) -> str:
@@ -58,6 +62,7 @@ class DrugLexicon:
     emoji: dict[str, tuple[str, str]] = field(default_factory=dict)
     context_words: frozenset[str] = frozenset()
     emoji_re: re.Pattern[str] | None = None
+    glued_re: re.Pattern[str] | None = None
     dose_fallback: bool = True
 
     @classmethod
@@ -69,14 +74,20 @@ class DrugLexicon:
                 if "_provenance" in rec:
                     continue
                 lex.entries[rec["key"]] = rec
-                words = _WORD.findall(rec["term"].replace("ё", "е"))
-                if len(words) > 1:
-                    lex.first_words.add(key(words[0]))
+                for term in [rec["term"], *rec.get("variants", [])]:
+                    words = _WORD.findall(term.replace("ё", "е"))
+                    if len(words) > 1:
+                        lex.first_words.add(key(words[0]))
         for row in _rows(data_dir / "ambiguous.tsv"):
             neighbours = row[1].split("|") if len(row) > 1 and row[1] else []
             k = key(row[0])
             lex.ambiguous[k] = lex.ambiguous.get(k, frozenset()) | frozenset(w.lower() for w in neighbours)
         lex.forms = {key(r[0]): r[1] for r in _rows(data_dir / "forms.tsv")}
+        names = sorted({k for k, e in lex.entries.items() if k == key(e["substance"]) and len(k) >= 4
+                        and k.isascii() and k.isalpha() and not e.get("ambiguous") and k not in lex.ambiguous},
+                       key=len, reverse=True)
+        if names:
+            lex.glued_re = re.compile("|".join(names))
         for row in _rows(data_dir / "emoji.tsv"):
             lex.emoji[row[0]] = (row[1] if len(row) > 1 else "", row[2] if len(row) > 2 else "")
         if lex.emoji:
@@ -151,6 +162,12 @@ def find_drugs(original: str, norm: Normalized, lex: DrugLexicon, lang: str = ""
                 cand = entries.get(lkey(i))
             if cand is not None:
                 found = (cand, i)
+        if found is None and len(word) >= 7 and lex.glued_re is not None and word.isascii():
+            # A substance name glued to a vendor or brand word ("asaprockymdma").
+            g = lex.glued_re.search(word)
+            if g is not None and (g.start() == 0 or g.end() == len(word)):
+                entry = entries[g.group()]
+                hits.append(_Hit(entry, i, i, start + g.start(), start + g.end(), entry.get("form")))
         if found is not None:
             entry, last = found
             hits.append(_Hit(entry, i, last, start, toks[last][2], entry.get("form")))
@@ -195,7 +212,10 @@ def _apply_context(hits: list[_Hit], toks: list[tuple[str, int, int]], text: str
 
     if not any(is_ambiguous(h) for h in hits):
         return hits
-    context = has_emoji or any(not is_ambiguous(h) for h in hits) or _CONTEXT_RE.search(text) is not None
+    # Two different ambiguous words naming the same substance ("moroccan hash") vouch for each other.
+    by_substance = Counter(h.entry["substance"] for h in hits if is_ambiguous(h))
+    context = (has_emoji or any(not is_ambiguous(h) for h in hits) or _CONTEXT_RE.search(text) is not None
+               or any(n >= 2 for n in by_substance.values()))
     if not context:
         words = lex.context_words
         context = any(t[0] in words or lkey(i) in words for i, t in enumerate(toks))
@@ -221,6 +241,11 @@ def _prefer_specific(hits: list[_Hit], text: str, lex: DrugLexicon) -> list[_Hit
         return hits
     if any(h.entry.get("source") != "dope" for h in hits):
         hits = [h for h in hits if h.entry.get("source") != "dope"]
+    # Hand-made entries outrank short imported aliases ("dust", "syrup") on the same line.
+    own_lines = {text.count("\n", 0, h.start) for h in hits if h.entry.get("source") in _HAND_MADE}
+    if own_lines:
+        hits = [h for h in hits if not (h.entry.get("source") == "tripsit" and h.entry.get("ambiguous")
+                                        and text.count("\n", 0, h.start) in own_lines)]
 
     def ambiguous(h: _Hit) -> bool:
         return bool(h.entry.get("ambiguous")) or h.entry["key"] in lex.ambiguous

@@ -67,7 +67,12 @@ def build(shared: Path) -> list[dict[str, Any]]:
 
     def add(term: str, substance: str, form: str | None, source: str, ambiguous: bool = False) -> None:
         k = key(term)
-        if not k or k in entries or substance not in classes:
+        if k in entries:
+            variants = entries[k].setdefault("variants", [])
+            if term.lower() != entries[k]["term"] and term.lower() not in variants:
+                variants.append(term.lower())
+            return
+        if not k or substance not in classes:
             return
         cls, nps = classes[substance]
         entries[k] = {"term": term.lower(), "key": k, "substance": substance, "class": cls, "nps": nps,
@@ -86,7 +91,8 @@ def build(shared: Path) -> list[dict[str, Any]]:
         add(row[0], row[1], None, "brands")
 
     for row in _rows(_DATA / "cannabis_strains.txt"):
-        add(row[0], "cannabis", forms.get(key(row[0]), "buds"), "strains", ambiguous=True)
+        add(row[0], "cannabis", forms.get(key(row[0]), "buds"), "strains",
+            ambiguous=len(row) < 2 or row[1] != "firm")
 
     tripsit = shared / "tripsit-drugs-aliases" / "tripsit_drugs_aliases.csv"
     if tripsit.exists():
@@ -98,7 +104,8 @@ def build(shared: Path) -> list[dict[str, Any]]:
                     continue
                 if base is not None:
                     if len(key(alias)) >= 4 or any(c.isdigit() for c in alias):
-                        add(alias, base["substance"], None, "tripsit")
+                        short = len(key(alias)) < 6 and not any(c.isdigit() for c in alias)
+                        add(alias, base["substance"], None, "tripsit", ambiguous=short)
                     continue
                 if "research-chemical" not in cats:
                     continue
@@ -120,6 +127,8 @@ def build(shared: Path) -> list[dict[str, Any]]:
                 term = rec["synonym"].strip()
                 if substance is None or len(key(term)) < 5 or key(term) in deny or not term.isascii():
                     continue
+                if any(not entries.get(key(w), {}).get("ambiguous", True) for w in term.split()):
+                    continue  # "sustanon 250": a firm name already matches on its own
                 add(term, substance, _DOPE_FORM.get(rec["category"].strip().lower()), "dope", ambiguous=True)
     return sorted(entries.values(), key=lambda e: e["key"])
 
