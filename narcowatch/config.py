@@ -6,8 +6,10 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from narcowatch.paths import config_dir
+from nlp.validators.onion import validate_onion
 
 SPIDERS = ("market", "telegram")
 TRANSPORTS = ("tor", "direct")
@@ -94,6 +96,11 @@ def parse_source(path: Path, data: dict[str, Any], substitutions: dict[str, str]
             raise ConfigError(f"{path}: key 'start_url' uses unknown placeholder {exc}") from None
     if not start_url.startswith(("http://", "https://")):
         raise ConfigError(f"{path}: key 'start_url' must be an http(s) URL, got {start_url!r}")
+    host = (urlsplit(start_url).hostname or "").lower()
+    if host.endswith(".onion"):
+        check = validate_onion(host)
+        if not check.valid:
+            raise ConfigError(f"{path}: key 'start_url' has an unusable onion address {host!r}: {check.reason}")
     transport = _expect(path, data, "transport", str, False) or "tor"
     if transport not in TRANSPORTS:
         raise ConfigError(f"{path}: key 'transport' must be one of {', '.join(TRANSPORTS)}, got {transport!r}")

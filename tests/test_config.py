@@ -6,7 +6,8 @@ import pytest
 
 from narcowatch.config import ConfigError, find_source, load_source_file, load_sources
 
-GOOD = 'spider = "market"\nstart_url = "http://abc.onion/"\n'
+ONION = "tgdfu4l5hkrp67puamdd6kugpmfhz5bbklmpzdd2xyalrigzkdlkwoqd.onion"
+GOOD = f'spider = "market"\nstart_url = "http://{ONION}/"\n'
 
 
 def _write(tmp_path: Path, name: str, text: str) -> Path:
@@ -20,7 +21,7 @@ def test_good_source_defaults_to_tor(tmp_path: Path) -> None:
     assert source.name == "m"
     assert source.transport == "tor"
     assert source.crawl_settings()["NARCOWATCH_TRANSPORT"] == "tor"
-    assert source.spider_args() == {"source": "m", "start_url": "http://abc.onion/"}
+    assert source.spider_args() == {"source": "m", "start_url": f"http://{ONION}/"}
 
 
 def test_missing_file_names_the_file(tmp_path: Path) -> None:
@@ -45,6 +46,8 @@ def test_malformed_toml_names_file_and_problem(tmp_path: Path) -> None:
         (GOOD + 'max_pages = "10"\n', "key 'max_pages' must be int"),
         (GOOD + 'colour = "red"\n', "unknown key 'colour'"),
         (GOOD + '[tor]\nproxies = ["socks5://127.0.0.1:9050"]\n', "must use socks5h://"),
+        ('spider = "market"\nstart_url = "http://abc.onion/"\n', "unusable onion address 'abc.onion'"),
+        ('spider = "market"\nstart_url = "http://expyuzz4wqqyqhjn.onion/"\n', "obsolete"),
     ],
 )
 def test_invalid_sources_name_the_key(tmp_path: Path, text: str, message: str) -> None:
@@ -77,5 +80,6 @@ def test_bundled_configs_are_valid() -> None:
     root = Path(__file__).resolve().parents[1] / "config"
     for path in sorted((root / "samples" / "demo").glob("*.toml")):
         assert load_source_file(path, {"market_url": "http://127.0.0.1:1/", "telegram_url": "http://127.0.0.1:1/s/c"})
+    assert len(load_sources(root / "samples" / "sources")) == 2
     if (root / "sources").is_dir():
         load_sources(root / "sources")
