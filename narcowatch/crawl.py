@@ -74,6 +74,28 @@ class _SignalRelay:
         self.callback(self.source, "error")
 
 
+def tor_overrides(source: Source) -> dict[str, Any]:
+    """SOCKS endpoints for a Tor source that names none: the tors `narcowatch tor start` recorded.
+
+    The source's own ``[tor] proxies`` and an explicit NARCOWATCH_TOR_PROXIES win; with neither and no
+    recorded tor, the settings default (socks5h://127.0.0.1:9050, a system tor) applies.
+    """
+    import os
+
+    if source.transport != "tor" or source.tor_proxies or os.environ.get("NARCOWATCH_TOR_PROXIES"):
+        return {}
+    from crawler.tor.launcher import TorLauncher, default_state_dir
+
+    launcher = TorLauncher(default_state_dir())
+    running = [i for i in launcher.instances if i.is_running()]
+    if not running:
+        return {}
+    return {
+        "NARCOWATCH_TOR_PROXIES": [i.socks_url for i in running],
+        "NARCOWATCH_TOR_CONTROL_PORTS": [i.control_port for i in running],
+    }
+
+
 def run_crawls(
     sources: list[Source],
     *,
@@ -101,7 +123,7 @@ def run_crawls(
     relays: list[_SignalRelay] = []
     for source in sources:
         settings = base.copy()
-        for key, value in source.crawl_settings().items():
+        for key, value in {**tor_overrides(source), **source.crawl_settings()}.items():
             settings.set(key, value, priority="spider")
         spidercls = process.spider_loader.load(source.spider)
         crawler = Crawler(spidercls, settings)
