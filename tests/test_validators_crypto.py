@@ -69,3 +69,19 @@ def test_hostile_inputs_are_cheap() -> None:
         assert crypto.classify_address(s) is None
         assert not crypto.validate_address(s, "btc", network="any").valid
     assert time.process_time() - t0 < 2.0
+
+
+def test_other_chains_reject_garbage_cheaply() -> None:
+    from nlp.validators.othercoins import OTHER_VALIDATORS
+
+    t0 = time.process_time()
+    for name, check in OTHER_VALIDATORS.items():
+        for junk in ("", "x", "0" * 100_000, "r" + "1" * 100_000, "addr1" + "q" * 100_000, "0.0.", "nano_" + "1" * 60):
+            assert check(junk) is None, name
+    assert time.process_time() - t0 < 2.0
+
+
+def test_unsupported_is_reported_not_guessed() -> None:
+    for coin in ("decred", "eos", "made-up"):
+        res = crypto.validate_address("DsYuxtvGRfN8rncXAndtLUpJm55F77K17RA", coin)
+        assert (res.supported, res.valid, res.coin) == (False, False, None)

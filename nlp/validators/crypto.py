@@ -87,9 +87,11 @@ def _hrp_expand(hrp: str) -> list[int]:
     return [ord(c) >> 5 for c in hrp] + [0] + [ord(c) & 31 for c in hrp]
 
 
-def bech32_decode(s: str) -> tuple[str, list[int], int] | None:
-    """Decode a bech32 or bech32m string: ``(hrp, data without checksum, BECH32|BECH32M)`` or None."""
-    if not s or len(s) > 90:
+def bech32_decode(s: str, max_length: int = 90) -> tuple[str, list[int], int] | None:
+    """Decode a bech32 or bech32m string: ``(hrp, data without checksum, BECH32|BECH32M)`` or None.
+
+    ``max_length`` is BIP-173's 90 characters; chains with longer addresses (Cardano) raise it."""
+    if not s or len(s) > max_length:
         return None
     if any(ord(c) < 33 or ord(c) > 126 for c in s):
         return None
@@ -354,6 +356,19 @@ def _validate_altcoin(coin: str, addr: str) -> AddressCheck:
     return _validate_utxo(coin, addr, spec.b58, spec.hrps)
 
 
+def _validate_other(coin: str, addr: str) -> AddressCheck:
+    from nlp.validators.othercoins import OTHER_VALIDATORS  # imported late: it imports this module
+
+    got = OTHER_VALIDATORS[coin](addr.strip())
+    if got is None and coin in ("bch", "bsv"):  # their legacy addresses are Bitcoin's base58 forms
+        legacy = validate_btc(addr)
+        if legacy.valid and legacy.kind in ("p2pkh", "p2sh"):
+            return AddressCheck(True, coin, legacy.network, legacy.kind, legacy.normalized)
+    if got is None:
+        return _bad(coin, f"not a valid {coin} address")
+    return AddressCheck(True, coin, got[0], got[1], addr.strip())
+
+
 def validate_sol(addr: str) -> AddressCheck:
     """Solana (and SPL tokens): base58 of a 32-byte ed25519 public key."""
     addr = addr.strip()
@@ -381,6 +396,11 @@ _COIN_ALIASES = {
     "arb": "eth", "arbitrum": "eth", "op": "eth", "optimism": "eth", "avax": "eth", "avalanche": "eth",
     "polygon": "eth", "matic": "eth", "celo": "eth", "flr": "eth", "flare": "eth", "s": "eth",
     "sonic": "eth", "ip": "eth", "story": "eth", "bera": "eth", "berachain": "eth", "base": "eth",
+    "xrp": "xrp", "ripple": "xrp", "xlm": "xlm", "stellar": "xlm", "xtz": "xtz", "tezos": "xtz",
+    "dot": "dot", "polkadot": "dot", "algo": "algo", "algorand": "algo", "nano": "nano", "xrb": "nano",
+    "xem": "xem", "nem": "xem", "waves": "waves", "cro": "cro", "ada": "ada", "cardano": "ada",
+    "hbar": "hbar", "hedera": "hbar", "apt": "apt", "aptos": "apt",
+    "bch": "bch", "bitcoincash": "bch", "bsv": "bsv", "bitcoinsv": "bsv",
     "mana": "eth", "yfi": "eth", "exp": "eth", "expanse": "eth", "vet": "eth", "vechain": "eth",
     "game": "eth", "gamecredits": "eth", "bkx": "eth", "bankex": "eth", "xtp": "eth", "tap": "eth",
     "sol": "sol", "solana": "sol", "bonk": "sol", "mobile": "sol", "neon": "sol", "shdw": "sol",
@@ -421,11 +441,16 @@ def validate_address(addr: str, coin: str, chain: str | None = None, network: st
     last = _bad(coins[0], "empty")
     for c in coins:
         validator = _VALIDATORS.get(c)
-        res = validator(addr) if validator else _validate_altcoin(c, addr)
+        if validator is not None:
+            res = validator(addr)
+        elif c in _altcoins():
+            res = _validate_altcoin(c, addr)
+        else:
+            res = _validate_other(c, addr)
         if not res.valid:
             last = res
             continue
-        if network == "any" or c in ("eth", "trx", "sol") or res.network == network:
+        if network == "any" or c in _NETWORKLESS or res.network == network:
             return res
         if network == "testnet" and res.network == "regtest":
             return res
@@ -434,6 +459,7 @@ def validate_address(addr: str, coin: str, chain: str | None = None, network: st
     return last
 
 
+_NETWORKLESS = frozenset({"eth", "trx", "sol", "xrp", "xlm", "xtz", "dot", "algo", "nano", "eos", "hbar", "apt"})
 _CLASSIFY_ORDER = ("btc", "ltc", "trx", "xmr", "eth")
 
 
