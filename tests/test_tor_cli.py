@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -37,9 +39,14 @@ def test_start_two_status_stop(tor_network: tornet.TorNetwork, state_dir: Path, 
     extra = tmp_path / "private-net.torrc"
     extra.write_text("# join the test network\n" + "\n".join(tor_network.client_torrc_lines()) + "\n")
 
-    code, out = _run("start", "-n", "2", "--state-dir", str(state_dir), "--torrc-extra", str(extra),
-                     "--timeout", "120")
-    assert code == 0, out
+    # a real `narcowatch tor start` process: the tor processes must outlive it
+    proc = subprocess.run(
+        [sys.executable, "-m", "narcowatch", "tor", "start", "-n", "2", "--state-dir", str(state_dir),
+         "--torrc-extra", str(extra), "--timeout", "120"],
+        capture_output=True, text=True, timeout=150,
+    )
+    out = proc.stdout
+    assert proc.returncode == 0, proc.stdout + proc.stderr
     state = json.loads((state_dir / "state.json").read_text())
     insts = state["instances"]
     assert [i["name"] for i in insts] == ["tor0", "tor1"]
@@ -47,7 +54,9 @@ def test_start_two_status_stop(tor_network: tornet.TorNetwork, state_dir: Path, 
     assert all(pid_alive(p) for p in pids)  # detached: they outlive the command
     for inst in insts:
         assert f"socks5h://127.0.0.1:{inst['socks_port']}" in out
-    assert "NARCOWATCH_TOR_PROXIES=" in out and "100%" in out
+    assert "100%" in out
+    proxies = ",".join(f"socks5h://127.0.0.1:{i['socks_port']}" for i in insts)
+    assert f"NARCOWATCH_TOR_PROXIES={proxies}" in out
 
     # both really carry traffic to the onion service
     for inst in insts:

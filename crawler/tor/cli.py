@@ -35,9 +35,10 @@ def _console() -> Any:
 
 
 def _settings_hint(launcher: TorLauncher) -> str:
-    proxies = json.dumps(launcher.proxy_urls())
-    ports = json.dumps(launcher.control_ports())
-    return f"NARCOWATCH_TOR_PROXIES='{proxies}'\nNARCOWATCH_TOR_CONTROL_PORTS='{ports}'"
+    """How to point crawls at these instances (comma-separated: the env and ``-s`` forms both accept it)."""
+    proxies = ",".join(launcher.proxy_urls())
+    ports = ",".join(str(p or "") for p in launcher.control_ports())
+    return f"NARCOWATCH_TOR_PROXIES={proxies}\nNARCOWATCH_TOR_CONTROL_PORTS={ports}"
 
 
 def _wait_with_progress(launcher: TorLauncher, instances: list[TorInstance], timeout: float) -> bool:
