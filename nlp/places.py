@@ -36,7 +36,7 @@ stealth shipping ...). Any ``dead_drop:*`` value implies ``dead_drop``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -77,6 +77,7 @@ class _Gazetteer:
     exact: dict[tuple[str, ...], list[_Name]]
     by_stem: dict[tuple[str, ...], list[_Name]]
     max_len: int
+    prefixes: set[tuple[str, ...]] = field(default_factory=set)  # every prefix of every key
 
 
 # Case endings stripped for the stem fallback, longest first. pymorphy's first parse turns some
@@ -185,6 +186,9 @@ def _gazetteer() -> _Gazetteer:
         english = row[4].split("|") if len(row) > 4 else []
         for raw in [en, *local, *english]:
             _add(gaz, raw, place)
+    for table in (gaz.by_key, gaz.exact, gaz.by_stem):
+        for key in table:
+            gaz.prefixes.update(key[:k] for k in range(1, len(key) + 1))
     return gaz
 
 
@@ -236,32 +240,39 @@ def _joined(text: str, toks: list[_Tok], i: int, n: int) -> bool:
     return True
 
 
+def _window_limit(gaz: _Gazetteer, text: str, toks: list[_Tok], i: int, keys: list[list[str]]) -> int:
+    """How many tokens from ``i`` on can still be part of one name (a trie walk over key prefixes)."""
+    n = 0
+    while n < gaz.max_len and i + n < len(toks):
+        if n and not _JOIN_RE.fullmatch(text[toks[i + n - 1].end : toks[i + n].start]):
+            break
+        if not any(tuple(form[i : i + n + 1]) in gaz.prefixes for form in keys):
+            break
+        n += 1
+    return n
+
+
 def _scan(text: str) -> list[tuple[Place, int, int, _Name]]:
     gaz = _gazetteer()
     toks = _tokens(text)
     if not toks:
         return []
     all_caps = _mostly_upper(text)
+    surfaces = [t.text for t in toks]
     lows = [t.text.lower().replace("ё", "е").replace("’", "'") for t in toks]
-    lems: list[str | None] = [None] * len(toks)
+    lems = [_tok_lemma(t.text).replace("’", "'") for t in toks]
+    stems = [_stem(t.text) for t in toks]
+    forms = [surfaces, lows, lems, stems]
     out: list[tuple[Place, int, int, _Name]] = []
     i = 0
     while i < len(toks):
         hit: tuple[int, _Name] | None = None
-        for n in range(min(gaz.max_len, len(toks) - i), 0, -1):
-            if n > 1 and not _joined(text, toks, i, n):
-                continue
-            surface = tuple(t.text for t in toks[i : i + n])
-            cands = list(gaz.exact.get(surface, ()))
-            low_key = tuple(lows[i : i + n])
-            cands += gaz.by_key.get(low_key, [])
+        for n in range(_window_limit(gaz, text, toks, i, forms), 0, -1):
+            cands = [*gaz.exact.get(tuple(surfaces[i : i + n]), ()), *gaz.by_key.get(tuple(lows[i : i + n]), ())]
             if not cands:
-                for k in range(i, i + n):
-                    if lems[k] is None:
-                        lems[k] = _tok_lemma(toks[k].text).replace("’", "'")
-                cands = gaz.by_key.get(tuple(lems[i : i + n]), [])  # type: ignore[arg-type]
-            if not cands and toks[i].text[:1].isupper():
-                cands = gaz.by_stem.get(tuple(_stem(t.text) for t in toks[i : i + n]), [])
+                cands = gaz.by_key.get(tuple(lems[i : i + n]), [])
+            if not cands and surfaces[i][:1].isupper():
+                cands = gaz.by_stem.get(tuple(stems[i : i + n]), [])
             for cand in cands:
                 if cand.ambiguous and not _ambiguous_ok(text, toks, i, all_caps):
                     continue
@@ -330,7 +341,7 @@ def region_codes() -> dict[str, list[str]]:
 
 
 _FROM_CUE = (
-    r"ships?\s{1,3}from|shipping\s{1,3}from|shipped\s{1,3}from|sends?\s{1,3}from|sent\s{1,3}from|dispatch(?:es|ed)?\s{1,3}from"
+    r"ships?\s{1,3}(?:[^\W\d_]{1,15}\s{1,3}){0,2}from|shipping\s{1,3}from|shipped\s{1,3}from|sends?\s{1,3}from|sent\s{1,3}from|dispatch(?:es|ed)?\s{1,3}from"
     r"|posted\s{1,3}from|country\s{1,3}of\s{1,3}origin|origin(?:\s{1,3}country)?\s{0,3}:|\bfrom\s{0,3}:"
     r"|отправк[а-яё]{0,6}\s{1,3}из|отправля[а-яё]{0,6}\s{1,3}из|отправим\s{1,3}из|высыла[а-яё]{0,6}\s{1,3}из|высылаем\s{1,3}из"
     r"|шл[её]м\s{1,3}из|доставка\s{1,3}из|страна\s{1,3}отправки\s{0,3}:?|отправка\s{0,3}:|откуда\s{0,3}:"
@@ -349,7 +360,8 @@ _WORLDWIDE_RE = re.compile(
     re.IGNORECASE,
 )
 _SHIP_CONTEXT_RE = re.compile(r"ship|deliver|доставк|отправ|пересыл|шл[её]м|высыла|send", re.IGNORECASE)
-_SEGMENT_END_RE = re.compile(r"[\n;|!?()\[\]]|\.\s|\.$")
+# A segment ends at a clause break or where the other direction starts ("ships to EU from NL").
+_SEGMENT_END_RE = re.compile(r"[\n;|!?()\[\]]|\.\s|\.$|(?<![^\W_])(?:from|из)(?![^\W_])", re.IGNORECASE)
 _ISO_LIST_RE = re.compile(r"[\s:\-–]{0,4}([A-Z]{2}(?:\s{0,2}[,/&+]\s{0,2}[A-Z]{2}|\s{1,2}[A-Z]{2}){0,30})\b")
 _SEGMENT_MAX = 100
 
@@ -437,6 +449,7 @@ class _Delivery:
     by_key: dict[tuple[str, ...], list[str]]
     exact: dict[tuple[str, ...], list[str]]
     max_len: int
+    prefixes: set[tuple[str, ...]] = field(default_factory=set)
 
 
 @lru_cache(maxsize=1)
@@ -452,6 +465,9 @@ def _delivery() -> _Delivery:
                 for key in _keys(raw):
                     dl.by_key.setdefault(key, []).append(value)
             dl.max_len = max(dl.max_len, len(_TOKEN_RE.findall(raw)))
+    for table in (dl.by_key, dl.exact):
+        for key in table:
+            dl.prefixes.update(key[:k] for k in range(1, len(key) + 1))
     return dl
 
 
@@ -459,17 +475,24 @@ def find_delivery(text: str) -> list[str]:
     """Delivery methods named in ``text`` (vocabulary in the module docstring), first-seen order."""
     dl = _delivery()
     toks = _tokens(text)
+    surfaces = [t.text for t in toks]
     lows = [t.text.lower().replace("ё", "е") for t in toks]
     lems = [_tok_lemma(t.text) for t in toks]
+    forms = [surfaces, lows, lems]
     found: list[str] = []
     i = 0
     while i < len(toks):
+        limit = 0
+        while limit < dl.max_len and i + limit < len(toks):
+            if limit and not _JOIN_RE.fullmatch(text[toks[i + limit - 1].end : toks[i + limit].start]):
+                break
+            if not any(tuple(f[i : i + limit + 1]) in dl.prefixes for f in forms):
+                break
+            limit += 1
         matched = 0
-        for n in range(min(dl.max_len, len(toks) - i), 0, -1):
-            if n > 1 and not _joined(text, toks, i, n):
-                continue
+        for n in range(limit, 0, -1):
             values = (
-                dl.exact.get(tuple(t.text for t in toks[i : i + n]))
+                dl.exact.get(tuple(surfaces[i : i + n]))
                 or dl.by_key.get(tuple(lows[i : i + n]))
                 or dl.by_key.get(tuple(lems[i : i + n]))
             )
