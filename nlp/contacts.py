@@ -322,33 +322,36 @@ _VALIDATORS: dict[str, Callable[[re.Match[str], str, str], Hit | None]] = {
 }
 
 
+# Validators whose verdict depends on the text around the match, so a failure is not cached by string.
+_CONTEXT_DEPENDENT = frozenset({"phone", "card", "email", "context_handle"})
+
+
 def _candidates(text: str) -> list[tuple[int, Hit]]:
     tables = _tables()
     out: list[tuple[int, Hit]] = []
-    for start, end, key in find_armored_keys(text):
-        out.append((100, ("pgp", key.fingerprint, start, end)))
+    for start, end, pgp_key in find_armored_keys(text):
+        out.append((100, ("pgp", pgp_key.fingerprint, start, end)))
     lower = text.lower()
     for det in tables.detectors:
         if det.requires and not any(r in lower for r in det.requires):
             continue
         validate = _VALIDATORS[det.validator]
-        seen: dict[str, bool] = {}
+        failed: set[str] = set()
         calls = 0
         for m in det.regex.finditer(text):
             if det.context and not _has_context(text, m.start(), det.context):
                 continue
-            key = m.group(0)
-            if seen.get(key) is False:
-                continue  # the same string failed already (validators are deterministic per string
-                # except for context, and context is checked above for contextual detectors)
+            matched = m.group(0)
+            if matched in failed:
+                continue  # the same string failed already (context-free validators are deterministic)
             calls += 1
             if calls > MAX_CANDIDATES:
                 log.debug("contacts: detector %s hit the %d-candidate cap", det.validator, MAX_CANDIDATES)
                 break
             hit = validate(m, text, det.label)
             if hit is None:
-                if det.validator not in ("phone", "card", "email", "context_handle"):
-                    seen[key] = False
+                if det.validator not in _CONTEXT_DEPENDENT:
+                    failed.add(matched)
                 continue
             out.append((det.priority, hit))
     return out
