@@ -68,7 +68,9 @@ class Extractor:
         """The extract JSON of each record, in the same order (see the module docstring for offsets)."""
         docs = []
         for record in records:
-            doc = self.nlp.make_doc(combined_text(record))
+            text = combined_text(record)
+            doc = self.nlp.make_doc(text)
+            doc._.nw_text = text
             lang = record.get("lang")
             doc._.nw_lang_hint = lang if isinstance(lang, str) and lang else None
             docs.append(doc)

@@ -102,10 +102,18 @@ class DrugLexicon:
         return key(word) in self.entries
 
 
+_LEMMA_KEYS: dict[tuple[str, str], str] = {}
+
+
 def _lemma_key(word: str, lang: str) -> str:
-    if _CYR.search(word):
-        return key(lemma(word, lang))
-    return word
+    """Matching key of the lemma of ``word`` (memoised: market vocabularies are small)."""
+    got = _LEMMA_KEYS.get((word, lang))
+    if got is None:
+        got = key(lemma(word, lang)) if _CYR.search(word) else word
+        if len(_LEMMA_KEYS) > 500_000:
+            _LEMMA_KEYS.clear()
+        _LEMMA_KEYS[(word, lang)] = got
+    return got
 
 
 @dataclass(slots=True)
@@ -127,14 +135,9 @@ def find_drugs(original: str, norm: Normalized, lex: DrugLexicon, lang: str = ""
     toks = [(m.group(), m.start(), m.end()) for m in _WORD.finditer(text)]
     entries = lex.entries
     hits: list[_Hit] = []
-    lemma_cache: dict[int, str] = {}
 
     def lkey(i: int) -> str:
-        got = lemma_cache.get(i)
-        if got is None:
-            got = _lemma_key(toks[i][0], lang)
-            lemma_cache[i] = got
-        return got
+        return _lemma_key(toks[i][0], lang)
 
     i = 0
     n = len(toks)

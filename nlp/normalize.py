@@ -21,6 +21,8 @@ from dataclasses import dataclass
 _INVISIBLE = frozenset("\u00ad\u200b\u200c\u200d\u2060\ufeff\ufe0e\ufe0f\u180e")
 
 # Latin letter -> Cyrillic look-alike and back (lower case; the text is lower-cased first).
+_INVISIBLE_RE = re.compile("[" + "".join(sorted(_INVISIBLE)) + "]")
+
 _LAT2CYR = {"a": "а", "e": "е", "o": "о", "p": "р", "c": "с", "x": "х", "y": "у", "k": "к", "m": "м",
             "t": "т", "h": "н", "b": "в", "i": "і", "s": "ѕ", "j": "ј", "n": "п", "u": "и", "r": "г"}
 _CYR2LAT = {"а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "х": "x", "у": "y", "к": "k", "м": "m",
@@ -70,8 +72,7 @@ def _char_level(text: str) -> tuple[str, list[int] | None]:
     if text.isascii():
         return text.lower(), None
     low = text.lower()
-    if (len(low) == len(text) and unicodedata.is_normalized("NFKC", low)
-            and not any(c in _INVISIBLE for c in low)):
+    if len(low) == len(text) and unicodedata.is_normalized("NFKC", low) and not _INVISIBLE_RE.search(low):
         return low, None
     out: list[str] = []
     index: list[int] = []

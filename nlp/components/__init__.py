@@ -26,7 +26,7 @@ from nlp.quantities import find_quantities
 logger = logging.getLogger(__name__)
 
 EXTENSIONS: dict[str, Any] = {
-    "nw_lang_hint": None, "nw_norm": None, "nw_lang": None, "nw_drugs": None, "nw_offers": None,
+    "nw_text": None, "nw_lang_hint": None, "nw_norm": None, "nw_lang": None, "nw_drugs": None, "nw_offers": None,
     "nw_quantities": None, "nw_prices": None, "nw_contacts": None, "nw_places": None, "nw_ships_from": None,
     "nw_ships_to": None, "nw_delivery": None, "nw_precursors": None, "nw_category": None,
     "nw_category_reasons": None,
@@ -45,6 +45,15 @@ def shared_lexicon(data_dir: str = "") -> DrugLexicon:
         lex = DrugLexicon.from_dir(Path(data_dir) if data_dir else DATA_DIR)
         _LEXICONS[data_dir] = lex
     return lex
+
+
+def text_of(doc: Doc) -> str:
+    """``doc.text``, computed once: spaCy rebuilds it from the tokens on every access."""
+    text: str | None = doc._.nw_text
+    if text is None:
+        text = doc.text
+        doc._.nw_text = text
+    return text
 
 
 def _optional(module: str, attr: str) -> Any:
@@ -87,7 +96,7 @@ class Normalizer(_Base):
         if self.lexicon is None:
             self.initialize()
         assert self.lexicon is not None
-        doc._.nw_norm = normalize(doc.text, self.lexicon.knows)
+        doc._.nw_norm = normalize(text_of(doc), self.lexicon.knows)
         return doc
 
 
@@ -95,7 +104,7 @@ class LangId(_Base):
     """``doc._.nw_lang``: the caller's hint when given, else :func:`nlp.langid.detect`."""
 
     def __call__(self, doc: Doc) -> Doc:
-        doc._.nw_lang = doc._.nw_lang_hint or langid.detect(doc.text)
+        doc._.nw_lang = doc._.nw_lang_hint or langid.detect(text_of(doc))
         return doc
 
 
@@ -113,8 +122,8 @@ class Drugs(_Base):
         if self.lexicon is None:
             self.initialize()
         assert self.lexicon is not None
-        norm: Normalized = doc._.nw_norm or normalize(doc.text, self.lexicon.knows)
-        doc._.nw_drugs = find_drugs(doc.text, norm, self.lexicon, doc._.nw_lang or "")
+        norm: Normalized = doc._.nw_norm or normalize(text_of(doc), self.lexicon.knows)
+        doc._.nw_drugs = find_drugs(text_of(doc), norm, self.lexicon, doc._.nw_lang or "")
         return doc
 
 
@@ -122,14 +131,14 @@ class Offers(_Base):
     """``doc._.nw_offers``: drug + grams + price offers; also ``nw_quantities`` and ``nw_prices``."""
 
     def __call__(self, doc: Doc) -> Doc:
-        norm: Normalized = doc._.nw_norm or normalize(doc.text)
+        norm: Normalized = doc._.nw_norm or normalize(text_of(doc))
         quantities = [q.__class__(q.value, q.unit, q.grams, *norm.span(q.start, q.end))
                       for q in find_quantities(norm.text)]
         prices = [p.__class__(p.amount, p.currency, *norm.span(p.start, p.end))
                   for p in find_prices(norm.text, doc._.nw_lang or "")]
         doc._.nw_quantities = quantities
         doc._.nw_prices = prices
-        doc._.nw_offers = bind_offers(doc.text, doc._.nw_drugs or [], quantities, prices)
+        doc._.nw_offers = bind_offers(text_of(doc), doc._.nw_drugs or [], quantities, prices)
         return doc
 
 
@@ -138,7 +147,7 @@ class Contacts(_Base):
 
     def __call__(self, doc: Doc) -> Doc:
         find_contacts = _optional("nlp.contacts", "find_contacts")
-        doc._.nw_contacts = find_contacts(doc.text) if find_contacts else []
+        doc._.nw_contacts = find_contacts(text_of(doc)) if find_contacts else []
         return doc
 
 
@@ -150,11 +159,11 @@ class Places(_Base):
         find_shipping = _optional("nlp.places", "find_shipping")
         find_delivery = _optional("nlp.places", "find_delivery")
         lang = doc._.nw_lang or ""
-        doc._.nw_places = find_places(doc.text, lang) if find_places else []
-        ships_from, ships_to = find_shipping(doc.text, lang) if find_shipping else ([], [])
+        doc._.nw_places = find_places(text_of(doc), lang) if find_places else []
+        ships_from, ships_to = find_shipping(text_of(doc), lang) if find_shipping else ([], [])
         doc._.nw_ships_from = list(ships_from)
         doc._.nw_ships_to = list(ships_to)
-        doc._.nw_delivery = list(find_delivery(doc.text)) if find_delivery else []
+        doc._.nw_delivery = list(find_delivery(text_of(doc))) if find_delivery else []
         return doc
 
 
@@ -163,7 +172,7 @@ class Precursors(_Base):
 
     def __call__(self, doc: Doc) -> Doc:
         find_precursors = _optional("nlp.precursors", "find_precursors")
-        doc._.nw_precursors = find_precursors(doc.text) if find_precursors else []
+        doc._.nw_precursors = find_precursors(text_of(doc)) if find_precursors else []
         return doc
 
 
@@ -175,7 +184,7 @@ class Category(_Base):
         if classify is None:
             doc._.nw_category, doc._.nw_category_reasons = _fallback_category(doc)
             return doc
-        category, reasons = classify(doc.text, doc._.nw_lang or "", doc._.nw_drugs or [],
+        category, reasons = classify(text_of(doc), doc._.nw_lang or "", doc._.nw_drugs or [],
                                      doc._.nw_offers or [], doc._.nw_contacts or [], doc._.nw_precursors or [])
         doc._.nw_category = category
         doc._.nw_category_reasons = list(reasons)
