@@ -246,3 +246,29 @@ def test_hostile_many_valid_contacts_is_capped_and_fast() -> None:
     found = find_contacts(text)
     assert time.process_time() - t0 < 2.0
     assert 0 < len(found) <= 20 * 400
+
+
+def test_detector_tables_are_consistent_and_have_provenance() -> None:
+    import tomllib
+
+    from nlp import contacts
+
+    for name in ("detectors.toml", "context.toml"):
+        first = (contacts.DATA_DIR / name).read_text(encoding="utf-8").splitlines()[0]
+        assert first.startswith("# source: ")
+    spec = tomllib.loads((contacts.DATA_DIR / "detectors.toml").read_text(encoding="utf-8"))
+    ctx = tomllib.loads((contacts.DATA_DIR / "context.toml").read_text(encoding="utf-8"))
+    for det in spec["detector"]:
+        assert det["label"] in CONTACT_TYPES
+        assert det["validator"] in contacts._VALIDATORS
+        assert det.get("context") is None or det["context"] in ctx["context"]
+        assert all(r == r.lower() for r in det.get("requires", []))
+
+
+def test_contacts_survive_100k_emoji() -> None:
+    text = "😀" * 50_000 + " @shop_bot " + "💊" * 50_000 + " +7 916 123-45-67"
+    t0 = time.process_time()
+    found = find_contacts(text)
+    assert time.process_time() - t0 < 2.0
+    assert [(c["type"], c["value"]) for c in found] == [("telegram", "@shop_bot"), ("phone", "+79161234567")]
+    assert text[found[0]["start"]:found[0]["end"]] == "@shop_bot"
