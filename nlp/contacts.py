@@ -29,6 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TypedDict
 
 from nlp.validators import crypto
 from nlp.validators.cards import validate_card
@@ -36,7 +37,7 @@ from nlp.validators.onion import validate_onion
 from nlp.validators.pgp import find_armored_keys, normalize_fingerprint
 from nlp.validators.phones import is_formatted_phone, parse_phone
 
-__all__ = ["CONTACT_TYPES", "find_contacts"]
+__all__ = ["CONTACT_TYPES", "Contact", "find_contacts"]
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +49,17 @@ DATA_DIR = Path(__file__).parent / "data" / "contacts"
 # millions of candidates must not turn into millions of checksum or phonenumbers calls.
 MAX_CANDIDATES = 400
 
-# (type, value, start, end) or None
+# (type, value, start, end)
 Hit = tuple[str, str, int, int]
+
+
+class Contact(TypedDict):
+    """One validated contact: ``text[start:end]`` is what was written, ``value`` its normalised form."""
+
+    type: str
+    value: str
+    start: int
+    end: int
 
 
 @dataclass(frozen=True)
@@ -357,7 +367,7 @@ def _candidates(text: str) -> list[tuple[int, Hit]]:
     return out
 
 
-def find_contacts(text: str) -> list[dict[str, object]]:
+def find_contacts(text: str) -> list[Contact]:
     """Find and validate contacts in ``text``.
 
     Returns dicts ``{"type", "value", "start", "end"}`` (offsets into ``text``), sorted by start,
@@ -381,10 +391,10 @@ def find_contacts(text: str) -> list[dict[str, object]]:
         ends.insert(i, e)
         accepted.append(hit)
     accepted.sort(key=lambda h: (h[2], h[3], h[0]))
-    result: list[dict[str, object]] = []
+    result: list[Contact] = []
     seen: set[Hit] = set()
     for h in accepted:
         if h not in seen:
             seen.add(h)
-            result.append({"type": h[0], "value": h[1], "start": h[2], "end": h[3]})
+            result.append(Contact(type=h[0], value=h[1], start=h[2], end=h[3]))
     return result
