@@ -68,6 +68,8 @@ class _Index:
     exact: dict[tuple[str, ...], Precursor]
     by_cas: dict[str, Precursor]
     first: frozenset[str]  # every token form that can start a name (lemma, lower or stem)
+    prefixes: frozenset[str] = frozenset()  # every prefix of every joined key
+    exact_prefixes: frozenset[tuple[str, ...]] = frozenset()
 
 
 def _lemma(word: str) -> str:
@@ -123,6 +125,9 @@ def _index() -> _Index:
                 idx.by_stem.setdefault(stem, entry)
             first.update({toks[0].lower().replace("ё", "е"), _lemma(toks[0]), _stem(toks[0])})
     idx.first = frozenset(first)
+    idx.prefixes = frozenset(key[:k] for table in (idx.by_key, idx.by_stem) for key in table
+                             for k in range(1, len(key) + 1))
+    idx.exact_prefixes = frozenset(key[:k] for key in idx.exact for k in range(1, len(key) + 1))
     return idx
 
 
@@ -167,10 +172,25 @@ def find_precursors(text: str) -> list[dict]:
         if lows[i] not in idx.first and stm(i) not in idx.first and lem(i) not in idx.first:
             i += 1
             continue
+        # Walk right while the joined forms are still a prefix of some name (bounded by _MAX_TOKENS).
+        limit = 0
+        low_acc = lem_acc = stem_acc = ""
+        while limit < _MAX_TOKENS and i + limit < len(toks):
+            k = i + limit
+            if limit and not _GAP_RE.fullmatch(text[toks[k - 1].end() : toks[k].start()]):
+                break
+            low_acc, lem_acc, stem_acc = low_acc + lows[k], lem_acc + lem(k), stem_acc + stm(k)
+            surface_prefix = tuple(t.group() for t in toks[i : k + 1])
+            if not (
+                low_acc in idx.prefixes
+                or lem_acc in idx.prefixes
+                or stem_acc in idx.prefixes
+                or surface_prefix in idx.exact_prefixes
+            ):
+                break
+            limit += 1
         found: tuple[int, Precursor] | None = None
-        for n in range(min(_MAX_TOKENS, len(toks) - i), 0, -1):
-            if any(not _GAP_RE.fullmatch(text[toks[k].end() : toks[k + 1].start()]) for k in range(i, i + n - 1)):
-                continue
+        for n in range(limit, 0, -1):
             surface = tuple(t.group() for t in toks[i : i + n])
             entry = (
                 idx.exact.get(surface)
