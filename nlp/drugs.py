@@ -35,7 +35,7 @@ _CONTEXT_RE = re.compile(
     r"|мл|шт|таб|k|к)(?![^\W\d_])|[$€£₽₴₸₿]\s?\d|\d\s?[$€£₽₴₸₿]|(?<![^\W\d_])[xх×]\s?\d"
     r"|\d\s?(?:руб|usd|eur|btc|грн|тг|р)(?![^\W\d_])|(?<![^\W\d_])(?:pounds?|ounces?|qp|lbs?|oz)(?![^\W\d_])")
 # A microgram dose with no drug named: blotter LSD (the commonest product sold by the microgram).
-_UG_DOSE = re.compile(r"\d\s?(?:ug|µg|μg|mcg|мкг|ugh|ugl|micro\s?grams?)(?![^\W\d_])")
+_UG_DOSE = re.compile(r"(?<![\d.,])\d{1,6}(?:[.,]\d{1,3})?\s?(?:ug|µg|μg|mcg|мкг|ugh|ugl|micro\s?grams?)(?![^\W\d_])")
 
 
 _HAND_MADE = frozenset({"core", "slang_ru", "brands", "strains"})

@@ -18,6 +18,7 @@ _LAT = re.compile(r"[a-z]", re.IGNORECASE)
 _UK = re.compile(r"[іїєґ]", re.IGNORECASE)
 _KK = re.compile(r"[әғқңөұүһ]", re.IGNORECASE)
 _RU_ONLY = re.compile(r"[ыэъё]", re.IGNORECASE)
+_HANDLE_CHARS = re.compile(r"[@/._:0-9]")
 _WORD = re.compile(r"[^\W\d_]+")
 
 LANGUAGES = ("ru", "uk", "kk", "en")
@@ -37,8 +38,12 @@ def _stopwords() -> dict[str, frozenset[str]]:
 def detect(text: str) -> str:
     """The language code of ``text``: "ru", "uk", "kk", "en" or "und" when there are no letters."""
     sample = text[:_SAMPLE]
-    n_cyr = _CYR.subn("", sample[:1000])[1]
-    n_lat = _LAT.subn("", sample[:1000])[1]
+    head = sample[:1000]
+    n_cyr = _CYR.subn("", head)[1]
+    n_lat = _LAT.subn("", head)[1]
+    if n_lat and n_cyr:
+        # Handles, links and tickers are Latin whatever the language of the post: do not count them.
+        n_lat -= sum(_LAT.subn("", tok)[1] for tok in head.split() if _HANDLE_CHARS.search(tok))
     if n_cyr == 0 and n_lat == 0:
         return "und"
     if n_lat > n_cyr * 2 and n_lat >= 3:

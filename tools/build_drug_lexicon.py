@@ -68,6 +68,8 @@ def build(shared: Path) -> list[dict[str, Any]]:
     def add(term: str, substance: str, form: str | None, source: str, ambiguous: bool = False) -> None:
         k = key(term)
         if k in entries:
+            if form and not entries[k]["form"] and entries[k]["substance"] == substance:
+                entries[k]["form"] = form  # slang file knows the product form of a core name
             variants = entries[k].setdefault("variants", [])
             if term.lower() != entries[k]["term"] and term.lower() not in variants:
                 variants.append(term.lower())

@@ -1,0 +1,173 @@
+"""Drug mentions through the real spaCy pipeline: lexicon, slang, brands, forms, context rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from nlp.api import Extractor, get_extractor
+from nlp.components import shared_lexicon
+
+CLASSES = {"cannabis", "synthetic_cannabinoid", "stimulant", "empathogen", "psychedelic", "dissociative",
+           "opioid", "sedative", "steroid", "precursor", "other"}
+
+
+@pytest.fixture(scope="module")
+def extractor() -> Extractor:
+    return get_extractor()
+
+
+def _drugs(extractor: Extractor, text: str, lang: str | None = None) -> list[dict[str, Any]]:
+    record: dict[str, Any] = {"id": "t", "text": text}
+    if lang:
+        record["lang"] = lang
+    return extractor.extract(record)["drugs"]
+
+
+def _subs(extractor: Extractor, text: str) -> list[str]:
+    return [d["substance"] for d in _drugs(extractor, text)]
+
+
+def test_pipeline_is_built_from_registered_factories(extractor: Extractor) -> None:
+    names = extractor.nlp.pipe_names
+    assert names[:4] == ["narcowatch_normalizer", "narcowatch_langid", "narcowatch_drugs", "narcowatch_offers"]
+    assert all(name.startswith("narcowatch_") for name in names)
+    assert get_extractor() is extractor  # one pipeline per process
+
+
+def test_lexicon_entries_use_the_contract_classes() -> None:
+    lex = shared_lexicon()
+    assert len(lex.entries) > 1000
+    assert {e["class"] for e in lex.entries.values()} <= CLASSES
+    for e in lex.entries.values():
+        assert e["substance"] == e["substance"].lower()
+        assert " " not in e["substance"]
+
+
+def test_mention_fields_and_offsets(extractor: Extractor) -> None:
+    text = "Продам меф, качество"
+    (d,) = _drugs(extractor, text)
+    assert d == {"substance": "mephedrone", "class": "stimulant", "nps": True, "form": None,
+                 "text": "меф", "start": 7, "end": 10}
+    assert text[d["start"]:d["end"]] == d["text"]
+
+
+@pytest.mark.parametrize(
+    ("text", "substance", "cls"),
+    [
+        ("есть амфетамина немного", "amphetamine", "stimulant"),
+        ("в наличии мефедрона 5 гр", "mephedrone", "stimulant"),
+        ("продам гашиш", "cannabis", "cannabis"),
+        ("бошки свежие, 5 гр", "cannabis", "cannabis"),
+        ("альфа-пвп опт", "alpha-pvp", "stimulant"),
+        ("героина нет", "heroin", "opioid"),
+        ("Xanax 2mg bars", "alprazolam", "sedative"),
+        ("Adderall 30mg IR", "amphetamine", "stimulant"),
+        ("1P-LSD blotters 150ug", "1p-lsd", "psychedelic"),
+        ("Ketamine S-isomer 5g", "ketamine", "dissociative"),
+        ("Isotonitazene powder", "isotonitazene", "opioid"),
+        ("Etizolam 1mg x 10", "etizolam", "sedative"),
+        ("5F-MDMB-PICA 10 g", "synthetic-cannabinoid", "synthetic_cannabinoid"),
+        ("Trenbolone acetate 100mg/ml", "trenbolone", "steroid"),
+        ("3-MMC crystals 5g", "3-mmc", "stimulant"),
+    ],
+)
+def test_substances(extractor: Extractor, text: str, substance: str, cls: str) -> None:
+    drugs = _drugs(extractor, text)
+    assert drugs, text
+    assert drugs[0]["substance"] == substance
+    assert drugs[0]["class"] == cls
+
+
+def test_nps_flag(extractor: Extractor) -> None:
+    by_sub = {d["substance"]: d["nps"] for d in _drugs(extractor, "меф, кокаин, изотонитазен, этизолам")}
+    assert by_sub == {"mephedrone": True, "cocaine": False, "isotonitazene": True, "etizolam": True}
+
+
+@pytest.mark.parametrize(
+    ("text", "substance", "form"),
+    [
+        ("шишки 5 гр", "cannabis", "buds"),
+        ("гаш 10 гр", "cannabis", "hash"),
+        ("Crack cocaine rocks 1g", "cocaine", "crack"),
+        ("меф кристаллы 2г", "mephedrone", "crystal"),
+        ("4-CMC pure shards 5g", "4-cmc", "crystal"),
+        ("MDMA pills 200mg x 10", "mdma", "pills"),
+        ("THC vape cart 1g", "cannabis", "vape"),
+        ("LSD blotter 100ug", "lsd", "blotter"),
+    ],
+)
+def test_forms(extractor: Extractor, text: str, substance: str, form: str) -> None:
+    drugs = _drugs(extractor, text)
+    assert [(d["substance"], d["form"]) for d in drugs][:1] == [(substance, form)]
+
+
+def test_obfuscated_spellings(extractor: Extractor) -> None:
+    text = "АМРНЕТAMINE, мeф, м е ф, м.е.ф, к0кс, m3th"
+    drugs = _drugs(extractor, text)
+    assert [d["substance"] for d in drugs] == ["amphetamine", "mephedrone", "mephedrone", "mephedrone",
+                                               "cocaine", "methamphetamine"]
+    assert [d["text"] for d in drugs] == ["АМРНЕТAMINE", "мeф", "м е ф", "м.е.ф", "к0кс", "m3th"]
+    for d in drugs:
+        assert text[d["start"]:d["end"]] == d["text"]
+
+
+def test_emoji_signs(extractor: Extractor) -> None:
+    text = "❄️ 1г 8000р, 🍁 5г 7000р"
+    drugs = _drugs(extractor, text)
+    assert [(d["substance"], d["text"]) for d in drugs] == [("cocaine", "❄"), ("cannabis", "🍁")]
+    assert text[drugs[1]["start"]:drugs[1]["end"]] == "🍁"
+
+
+def test_form_only_emoji_sets_the_form_of_the_drug_on_its_line(extractor: Extractor) -> None:
+    (d,) = _drugs(extractor, "MDMA 💊 x10 50$")
+    assert (d["substance"], d["form"]) == ("mdma", "pills")
+
+
+@pytest.mark.parametrize(
+    ("text", "substance"),
+    [
+        ("соль 1г 2500р", "alpha-pvp"),
+        ("продам фен, 2 гр", "amphetamine"),
+        ("скорость 0.5 г, закладки", "alpha-pvp"),
+        ("speed paste 100g", "amphetamine"),
+        ("Crystal meth ice 3.5g", "methamphetamine"),
+        ("гера 1г", "heroin"),
+        ("snow 1g $90", "cocaine"),
+    ],
+)
+def test_ambiguous_slang_counts_with_context(extractor: Extractor, text: str, substance: str) -> None:
+    assert substance in _subs(extractor, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "соль и перец по вкусу",
+        "Добавьте морскую соль в воду",
+        "фен для волос Dyson, почти новый",
+        "Продам фен для волос за 3 000 руб",
+        "The speed of light is 300 000 km/s",
+        "скорость интернета 100 мбит",
+        "ice cream and snow in the mountains",
+        "Кристаллы сахара и соли",
+        "альфа-банк, перевод",
+        "на кухне: мука, соль, сахар",
+        "зимой идет снег",
+        "колеса для машины 4 шт по 5000 руб",
+        "лесные грибы, белые",
+        "лимонная кислота 1 кг",
+    ],
+)
+def test_ambiguous_words_in_everyday_text_are_not_drugs(extractor: Extractor, text: str) -> None:
+    assert _drugs(extractor, text) == []
+
+
+def test_english_street_slang_yields_to_a_named_drug(extractor: Extractor) -> None:
+    assert _subs(extractor, "(1G) Colombian Cocaine Pure") == ["cocaine"]
+
+
+def test_microgram_dose_without_a_name_is_blotter_lsd(extractor: Extractor) -> None:
+    (d,) = _drugs(extractor, "25x 200ug THE HOLY FAMILY")
+    assert (d["substance"], d["form"], d["text"]) == ("lsd", "blotter", "200ug")

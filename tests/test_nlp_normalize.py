@@ -1,0 +1,75 @@
+"""nlp.normalize: folding, leetspeak, split letters, and offsets that point into the original."""
+
+from __future__ import annotations
+
+import pytest
+
+from nlp.components import shared_lexicon
+from nlp.normalize import normalize
+
+
+@pytest.fixture(scope="module")
+def knows():
+    return shared_lexicon().knows
+
+
+def _orig(text: str, norm, start: int, end: int) -> str:
+    s, e = norm.span(start, end)
+    return text[s:e]
+
+
+def test_ascii_is_lower_cased_without_an_offset_map() -> None:
+    norm = normalize("Buy MDMA Now")
+    assert norm.text == "buy mdma now"
+    assert norm.index is None
+    assert norm.span(4, 8) == (4, 8)
+
+
+def test_latin_letter_inside_cyrillic_word_is_folded(knows) -> None:
+    text = "продам мeф"  # Latin "e"
+    norm = normalize(text, knows)
+    assert "меф" in norm.text
+    assert norm.text.index("меф") == text.index("мeф")
+
+
+def test_mixed_caps_word_folds_to_latin_when_cyrillic_cannot_hold_it() -> None:
+    norm = normalize("АМРНЕТAMINE")  # Cyrillic А М Р Н Е Т + Latin AMINE
+    assert norm.text == "amphetamine"
+
+
+def test_leetspeak_between_letters_only() -> None:
+    assert normalize("m3th").text == "meth"
+    assert normalize("к0кс").text == "кокс"
+    # digits that start or end a token are part of names and numbers
+    assert normalize("4-mmc 2c-b 25i").text == "4-mmc 2c-b 25i"
+
+
+def test_split_letters_are_joined_when_they_spell_a_known_word(knows) -> None:
+    text = "есть м е ф и м.е.ф"
+    norm = normalize(text, knows)
+    assert norm.text == "есть меф и меф"
+    first = norm.text.index("меф")
+    assert _orig(text, norm, first, first + 3) == "м е ф"
+    second = norm.text.rindex("меф")
+    assert _orig(text, norm, second, second + 3) == "м.е.ф"
+
+
+def test_unknown_split_letters_stay_apart(knows) -> None:
+    assert normalize("a b c d", knows).text == "a b c d"
+
+
+def test_nfkc_and_invisible_characters_keep_offsets(knows) -> None:
+    text = "купить ｍｄｍａ и ме\u200bф"  # fullwidth letters, zero-width space
+    norm = normalize(text, knows)
+    assert "mdma" in norm.text
+    assert "меф" in norm.text
+    i = norm.text.index("mdma")
+    assert _orig(text, norm, i, i + 4) == "ｍｄｍａ"
+    j = norm.text.index("меф")
+    assert _orig(text, norm, j, j + 3) == "ме\u200bф"
+
+
+def test_combining_mark_is_composed() -> None:
+    norm = normalize("и\u0306од")  # и + combining breve
+    assert norm.text == "йод"
+    assert norm.span(0, 3) == (0, 4)
