@@ -12,9 +12,9 @@ import pytest
 from crawler.tor.control import TorControlError, TorController
 
 try:
-    from tests import tornet
-except ImportError:  # tests/ is not a package: pytest put it on sys.path
-    import tornet  # type: ignore[no-redef]
+    import tornet  # tests/ is on sys.path under pytest (as for tests/fixtureworld.py)
+except ImportError:  # pragma: no cover - imported as a package from the repository root
+    from tests import tornet  # type: ignore[no-redef]
 
 pytestmark = [pytest.mark.tor, pytest.mark.timeout(240)]
 tor_network = tornet.tor_network

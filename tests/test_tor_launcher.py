@@ -21,9 +21,9 @@ from crawler.tor.launcher import (
 )
 
 try:
-    from tests import tornet
-except ImportError:  # tests/ is not a package: pytest put it on sys.path
-    import tornet  # type: ignore[no-redef]
+    import tornet  # tests/ is on sys.path under pytest (as for tests/fixtureworld.py)
+except ImportError:  # pragma: no cover - imported as a package from the repository root
+    from tests import tornet  # type: ignore[no-redef]
 
 tor_network = tornet.tor_network
 needs_tor = pytest.mark.skipif(not tornet.tor_available(), reason="tor not installed (Debian package 'tor')")

@@ -24,9 +24,9 @@ from urllib.parse import urlsplit
 import pytest
 
 try:
-    from tests import tornet
-except ImportError:  # tests/ is not a package: pytest put it on sys.path
-    import tornet  # type: ignore[no-redef]
+    import tornet  # tests/ is on sys.path under pytest (as for tests/fixtureworld.py)
+except ImportError:  # pragma: no cover - imported as a package from the repository root
+    from tests import tornet  # type: ignore[no-redef]
 
 pytestmark = [pytest.mark.tor, pytest.mark.timeout(300)]
 tor_network = tornet.tor_network

@@ -32,11 +32,12 @@ import sys
 import tempfile
 import threading
 import time
+import types
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pytest
 
@@ -291,10 +292,11 @@ class TorNetwork:
         self._watchdog = subprocess.Popen([sys.executable, "-c", _WATCHDOG], stdin=subprocess.DEVNULL)
 
     def _make_nodes(self) -> None:
-        def mk(name: str, role: str, **ports: int) -> Node:
+        def mk(name: str, role: str, or_port: int = 0, dir_port: int = 0, socks_port: int = 0) -> Node:
             d = self.base / name
             d.mkdir(mode=0o700, parents=True, exist_ok=True)
-            return Node(name=name, role=role, dir=d, control_port=free_port(), **ports)
+            return Node(name=name, role=role, dir=d, control_port=free_port(), or_port=or_port,
+                        dir_port=dir_port, socks_port=socks_port)
 
         self.nodes = [mk(f"auth{i}", "auth", or_port=free_port(), dir_port=free_port()) for i in range(3)]
         self.nodes += [mk(f"relay{i}", "relay", or_port=free_port()) for i in range(self.n_relays)]
@@ -543,27 +545,32 @@ def socks_http_get(
 
 
 # ---------------------------------------------------------------------- pytest fixture
-# One network per test session, shared by every module that imports the fixture (pytest would otherwise
-# make one per importing module).
-_SESSION_NETWORK: TorNetwork | None = None
-_SESSION_LOCK = threading.Lock()
+# One network per test session, shared by every module that uses the fixture (pytest makes one fixture
+# definition per importing module), even if this file gets imported as both "tornet" and "tests.tornet".
+def _session_holder() -> Any:
+    holder = types.ModuleType("_narcowatch_tornet_session")
+    holder.network = None  # type: ignore[attr-defined]
+    holder.lock = threading.Lock()  # type: ignore[attr-defined]
+    return sys.modules.setdefault(holder.__name__, holder)
+
+
+_SESSION: Any = _session_holder()
 
 
 def session_network() -> TorNetwork:
     """The session's network, started on first use; stopped at exit (and by the fixture's teardown)."""
-    global _SESSION_NETWORK
-    with _SESSION_LOCK:
-        if _SESSION_NETWORK is None:
-            _SESSION_NETWORK = TorNetwork().start()
-        return _SESSION_NETWORK
+    with _SESSION.lock:
+        if _SESSION.network is None:
+            _SESSION.network = TorNetwork().start()
+        network: TorNetwork = _SESSION.network
+        return network
 
 
 def stop_session_network() -> None:
-    global _SESSION_NETWORK
-    with _SESSION_LOCK:
-        if _SESSION_NETWORK is not None:
-            _SESSION_NETWORK.stop()
-            _SESSION_NETWORK = None
+    with _SESSION.lock:
+        if _SESSION.network is not None:
+            _SESSION.network.stop()
+            _SESSION.network = None
 
 
 @pytest.fixture(scope="session")
