@@ -110,3 +110,46 @@ def test_attach_refuses_a_dead_socks_port(state_dir: Path) -> None:
     code, out = _run("start", "--state-dir", str(state_dir), "--socks", str(tornet.free_port()))
     assert code == 1 and "nothing listens" in out
     assert not (state_dir / "state.json").exists()
+
+
+@pytest.mark.skipif(not tornet.tor_available(), reason="tor not installed (Debian package 'tor')")
+def test_foreground_supervisor_restarts_a_killed_tor_and_stops_on_sigterm(state_dir: Path, tmp_path: Path) -> None:
+    """`tor start --foreground`: a tor killed behind its back comes back; SIGTERM stops everything."""
+    import os
+    import signal
+    import time
+
+    extra = tmp_path / "offline.torrc"
+    extra.write_text("DisableNetwork 1\n")  # no network needed to test supervision
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "narcowatch", "tor", "start", "--foreground", "--no-wait", "--state-dir",
+         str(state_dir), "--torrc-extra", str(extra)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+
+    def recorded_pid() -> int | None:
+        try:
+            return int(json.loads((state_dir / "state.json").read_text())["instances"][0]["pid"])
+        except (FileNotFoundError, KeyError, IndexError, ValueError):
+            return None
+
+    try:
+        deadline = time.monotonic() + 30
+        while (first := recorded_pid()) is None or not pid_alive(first):
+            assert time.monotonic() < deadline and proc.poll() is None, "tor was not started"
+            time.sleep(0.2)
+        os.kill(first, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while (second := recorded_pid()) in (None, first) or not pid_alive(second):
+            assert time.monotonic() < deadline and proc.poll() is None, "the supervisor did not restart tor"
+            time.sleep(0.2)
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, out
+    assert "stopped" in out
+    assert not pid_alive(second)
+    assert not (state_dir / "state.json").exists()
