@@ -128,6 +128,19 @@ def _nearest_context(text: str, start: int, keys: tuple[str, ...]) -> str | None
     return best[1] if best else None
 
 
+def _context_after(text: str, end: int, keys: tuple[str, ...], window: int = 16) -> str | None:
+    """The key whose keyword starts first within ``window`` characters after ``end`` (same line)."""
+    hi = min(len(text), end + window)
+    nl = text.find("\n", end, hi)
+    hi = nl if nl >= 0 else hi
+    best: tuple[int, str] | None = None
+    for key in keys:
+        m = _tables().context[key].search(text, end, hi)
+        if m and (best is None or m.start() < best[0]):
+            best = (m.start(), key)
+    return best[1] if best else None
+
+
 # ------------------------------------------------------------------ validators (match -> Hit | None)
 _TG_HANDLE = re.compile(r"^[a-z][a-z0-9_]{4,31}$")
 
@@ -161,6 +174,9 @@ _HANDLE_STOPWORDS = frozenset({"wickr", "wickrme", "signal", "telegram", "threem
 
 def _v_context_handle(m: re.Match[str], text: str, label: str) -> Hit | None:
     name = m.group(1)
+    between = text[m.start() : m.start(1)]
+    if not any(c in between for c in ":-–—=@") and not re.search(r"[_\d.]", name):
+        return None  # "wickr ldn_brown" is a handle; "telegram channel" / "wickr is dead" are words
     if label == "telegram":
         handle = _tg_handle(name)
         return ("telegram", handle, m.start(1), m.end(1)) if handle else None
@@ -250,24 +266,31 @@ def _v_email(m: re.Match[str], text: str, label: str) -> Hit | None:
     return kind, value, m.start(), end
 
 
+_AREA_CODE_FORM = re.compile(r"^\(\d{3,5}\)[ \u00a0]?\d")
+
+
 def _v_phone(m: re.Match[str], text: str, label: str) -> Hit | None:
     raw = m.group(0).rstrip(" .-(\u00a0")
     if raw.count("(") != raw.count(")"):
         return None
-    start = m.start()
+    start, end = m.start(), m.start() + len(raw)
     kind = _nearest_context(text, start, ("whatsapp", "signal", "qiwi", "phone"))
+    if kind in (None, "phone"):
+        # "+7 701 234 56 78 (WhatsApp)": a messenger named right after the number decides the type.
+        after = _context_after(text, end, ("whatsapp", "signal", "qiwi"))
+        kind = after or kind
     if kind is None:
-        # Without a keyword only numbers written like phones count: "+..." international, or a 10+ digit
-        # national number with trunk prefix 8/0 and grouping ("8 (916) 123-45-67", "0555 123 456").
+        # Without a keyword only numbers written like phones count: "+..." international, a 10+ digit
+        # national number with trunk prefix 8/0 ("8 (916) 123-45-67", "0555 123 456") or "(415) 555-2671".
         digits = sum(ch.isdigit() for ch in raw)
-        national = raw[:1] in "80" and digits >= 10
+        national = (raw[:1] in "80" and digits >= 10) or _AREA_CODE_FORM.match(raw) is not None
         if not is_formatted_phone(raw) or not (raw.startswith("+") or national):
             return None
         kind = "phone"
     e164 = parse_phone(raw)
     if e164 is None:
         return None
-    return kind, e164, start, start + len(raw)
+    return kind, e164, start, end
 
 
 def _v_wa_link(m: re.Match[str], text: str, label: str) -> Hit | None:

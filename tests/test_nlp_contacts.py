@@ -122,6 +122,10 @@ def test_jabber_by_server_and_context() -> None:
     ("https://wa.me/79167654321", ("whatsapp", "+79167654321")),
     ("Signal +7 916 765-43-21", ("signal", "+79167654321")),
     ("QIWI: 89161112233", ("qiwi", "+79161112233")),
+    ("Связь: +7 701 234 56 78 (WhatsApp)", ("whatsapp", "+77012345678")),
+    ("hit me up 📲 (415) 555-2671", ("phone", "+14155552671")),
+    ("Text me at 347-555-0112.", ("phone", "+13475550112")),
+    ("(495) 123-45-67", ("phone", "+74951234567")),   # RU read first for a bare national number
 ])
 def test_phones_and_phone_typed_messengers(text: str, expected: tuple[str, str]) -> None:
     assert pairs(text) == [expected]
@@ -154,6 +158,9 @@ def test_session_wickr_threema_signal_username() -> None:
     assert pairs("signal: shop_name.01") == [("signal", "shop_name.01")]
     assert pairs("threema is great") == []
     assert pairs("wickr is dead") == []
+    assert pairs("contact: wickr ldn_brown") == [("wickr", "ldn_brown")]
+    assert pairs("пиши в тг shop_bot") == [("telegram", "@shop_bot")]
+    assert pairs("signal shop_name.01") == [("signal", "shop_name.01")]
 
 
 def test_wallets() -> None:

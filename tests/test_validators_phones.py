@@ -18,6 +18,9 @@ from nlp.validators.phones import is_formatted_phone, parse_phone
     ("+998 90 123 45 67", "+998901234567"),  # UZ
     ("+992 93 123 4567", "+992931234567"),   # TJ
     ("+374 77 123456", "+37477123456"),      # AM
+    ("(415) 555-2671", "+14155552671"),      # 3-3-4 grouping: North American reading first
+    ("347-555-0112", "+13475550112"),
+    ("916 123-45-67", "+79161234567"),       # 3-3-2-2 grouping: Russian reading
 ])
 def test_valid(raw: str, e164: str) -> None:
     assert parse_phone(raw) == e164

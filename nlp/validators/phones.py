@@ -10,8 +10,12 @@ __all__ = ["DEFAULT_REGIONS", "parse_phone", "is_formatted_phone"]
 
 # Tried in order for numbers written without "+": Russia first (8-prefixed national format is shared with
 # Kazakhstan, whose numbers phonenumbers attributes correctly from the +7 ranges).
-DEFAULT_REGIONS: tuple[str, ...] = ("RU", "KZ", "KG", "BY", "UA", "UZ", "TJ", "AM")
+DEFAULT_REGIONS: tuple[str, ...] = ("RU", "KZ", "KG", "BY", "UA", "UZ", "TJ", "AM", "US")
+# US last: English-language adverts give North American numbers without "+1"; every CIS reading wins first.
 
+# "(415) 555-2671" / "347-555-0112": 3-3-4 grouping is how North American numbers are written; Russian
+# 10-digit numbers are grouped 3-3-2-2 ("916 123-45-67"). The shape decides which reading is tried first.
+_NANP_SHAPE = re.compile(r"^(?:\(\d{3}\)|\d{3})[ .\-\u00a0]?\d{3}[ .\-\u00a0]\d{4}$")
 _ALLOWED = re.compile(r"^\+?[\d\s().\-\u00a0]{6,24}$")
 # "Formatted" = written like a phone: + prefix, or digit groups split by separators/parentheses.
 _FORMATTED = re.compile(r"^\+|\(\d{2,5}\)|\d[\s.\-\u00a0]\d")
@@ -40,7 +44,10 @@ def parse_phone(raw: str, regions: tuple[str, ...] = DEFAULT_REGIONS) -> str | N
     else:
         if len(digits) >= 11 and digits[0] in "73":  # 7XXXXXXXXXX / 375... / 374... written without "+"
             candidates.append(("+" + digits, None))
-        candidates.extend((text, r) for r in regions)
+        ordered = regions
+        if "US" in regions and _NANP_SHAPE.match(text):
+            ordered = ("US", *(r for r in regions if r != "US"))
+        candidates.extend((text, r) for r in ordered)
     for number, region in candidates:
         try:
             parsed = phonenumbers.parse(number, region)
