@@ -143,9 +143,16 @@ def _context_after(text: str, end: int, keys: tuple[str, ...], window: int = 16)
 
 # ------------------------------------------------------------------ validators (match -> Hit | None)
 _TG_HANDLE = re.compile(r"^[a-z][a-z0-9_]{4,31}$")
+# Cyrillic letters that look like Latin ones, as used to dodge filters ("@shор_bot" with Cyrillic о, р).
+_HOMOGLYPHS = str.maketrans("аеорсухкіАВЕКМНОРСТХ", "aeopcyxkiABEKMHOPCTX")
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 
 
 def _tg_handle(name: str) -> str | None:
+    if _CYRILLIC.search(name):
+        if not re.search(r"[A-Za-z]", name):
+            return None  # an all-Cyrillic word is a word, not a disguised handle
+        name = name.translate(_HOMOGLYPHS)
     h = name.lower()
     if not _TG_HANDLE.match(h) or h.endswith("_") or "__" in h:
         return None
@@ -155,7 +162,7 @@ def _tg_handle(name: str) -> str | None:
 def _v_telegram_link(m: re.Match[str], text: str, label: str) -> Hit | None:
     preview, invite, name = m.group(1), m.group(2), m.group(3)
     if invite:
-        if len(name) < 10:
+        if len(name) < 10 or _CYRILLIC.search(name):
             return None
         return "telegram", "t.me/+" + name, m.start(), m.end()
     if not preview and name.lower() in _tables().tg_reserved:

@@ -56,6 +56,8 @@ def test_result_shape_offsets_sorted_and_types() -> None:
     ("t.me/s/shopchannel", "@shopchannel"),
     ("вход: https://t.me/+AbCdEf123_-xyz", "t.me/+AbCdEf123_-xyz"),
     ("t.me/joinchat/AbCdEf123_-xyz", "t.me/+AbCdEf123_-xyz"),
+    ("пиши @shор_bоt", "@shop_bot"),           # Cyrillic о and р inside a Latin handle
+    ("t.me/Shор_bot", "@shop_bot"),
 ])
 def test_telegram_forms(text: str, expected: str) -> None:
     assert pairs(text) == [("telegram", expected)]
@@ -69,6 +71,8 @@ def test_telegram_forms(text: str, expected: str) -> None:
     "t.me/share/url?url=x",
     "telegram channel",             # a word after 'telegram' without ':' is not a handle
     "@shop__bot",                   # double underscore not allowed
+    "@сорока",                      # all-Cyrillic word made of look-alikes is not a handle
+    "@привет_всем",
 ])
 def test_telegram_negatives(text: str) -> None:
     assert [t for t, _ in pairs(text) if t == "telegram"] == []
