@@ -2,7 +2,8 @@
 
 Routes: ``/p/{n}`` a small HTML page (after ``delay`` seconds), ``/big?n=BYTES&cl=0|1`` a large body with or
 without Content-Length, ``/bomb`` a gzip bomb, ``/slow?s=SECONDS``, ``/loop/{n}`` an endless redirect chain,
-``/to?url=URL`` a 302 to any URL, ``/headers`` the request headers as JSON, ``/c`` a page setting a Domain cookie. Every request is counted per
+``/to?url=URL`` a 302 to any URL, ``/headers`` the request headers as JSON, ``/c`` a page setting a Domain cookie,
+``/status/{code}`` an empty page with that status. Every request is counted per
 path in ``hits``. Run as a script (``python bench/site.py --port 0 --delay 2``) it prints ``READY <port>``.
 """
 
@@ -74,6 +75,9 @@ def make_app(delay: float = 0.0, bomb_mb: int = 64) -> web.Application:
     async def to(request: web.Request) -> web.Response:
         raise web.HTTPFound(request.query["url"])
 
+    async def status(request: web.Request) -> web.Response:
+        return web.Response(status=int(request.match_info["code"]), text="status")
+
     async def cookie(request: web.Request) -> web.Response:
         # A Domain cookie makes Scrapy's CookiesMiddleware consult tldextract (public-suffix check).
         host = request.host.split(":")[0]
@@ -92,6 +96,7 @@ def make_app(delay: float = 0.0, bomb_mb: int = 64) -> web.Application:
     app.router.add_get("/to", to)
     app.router.add_get("/headers", headers)
     app.router.add_get("/c", cookie)
+    app.router.add_get("/status/{code}", status)
     return app
 
 

@@ -303,3 +303,33 @@ def test_site_moves_to_a_live_endpoint_when_its_endpoint_dies_and_comes_back() -
         assert [r.host for r in revived.records] == [a]
 
     run(body, proxies=2)
+
+
+def test_a_site_that_keeps_blocking_gets_a_new_circuit_identity() -> None:
+    async def body(env: Env) -> None:
+        h: SocksDownloadHandler = env["handler"]
+        a, b = env["onions"]
+        for _ in range(3):
+            assert (await h.download_request(Request(f"http://{a}/status/503"))).status == 503
+        assert (await h.download_request(Request(f"http://{a}/p/1"))).status == 200
+        assert (await h.download_request(Request(f"http://{b}/status/200"))).status == 200
+        recs = env["servers"][0].records
+        a_ids = [(r.username, r.password) for r in recs if r.host == a]
+        assert len({u for u, _ in a_ids}) == 1 and len({p for _, p in a_ids}) == 2, a_ids
+        assert a_ids[-1][1] != a_ids[0][1], "the request after the third block uses a new SOCKS password"
+        assert env["stats"].get_value("narcowatch/tor/blocked/503") == 3
+        assert [r.password for r in recs if r.host == b] == ["r0"], "other sites keep their circuit"
+
+    run(body, settings={"NARCOWATCH_TOR_FAILURE_THRESHOLD": 3})
+
+
+@pytest.mark.parametrize("content_length", ["1", "0"])
+def test_warnsize_logs_but_keeps_the_body(content_length: str, caplog: pytest.LogCaptureFixture) -> None:
+    async def body(env: Env) -> None:
+        resp = await env["handler"].download_request(
+            Request(f"http://{env['onions'][0]}/big?n=700000&cl={content_length}"))
+        assert len(resp.body) == 700000
+
+    with caplog.at_level("WARNING"):
+        run(body)
+    assert any("warn size (524288)" in r.getMessage() for r in caplog.records)

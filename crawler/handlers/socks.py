@@ -174,8 +174,9 @@ class SocksDownloadHandler:
             raise_for_status=False,
         )
 
-    def _connector_limits(self) -> dict[str, int]:
-        return {"limit": max(self.config.pool_size_total, 1), "limit_per_host": self.config.pool_size_per_host}
+    @property
+    def _limit(self) -> int:
+        return max(self.config.pool_size_total, 1)
 
     def _acquire_session(self, endpoint: Endpoint, username: str | None, password: str | None) -> _PooledSession:
         """The session for (endpoint, identity), created on demand, with one request counted in flight."""
@@ -192,7 +193,8 @@ class SocksDownloadHandler:
             username=username,
             password=password,
             rdns=True,  # hostname to the proxy (ATYP=3); never resolved here
-            **self._connector_limits(),
+            limit=self._limit,
+            limit_per_host=self.config.pool_size_per_host,
         )
         pooled = _PooledSession(key, self._new_session(connector))
         pooled.inflight = 1
@@ -218,7 +220,7 @@ class SocksDownloadHandler:
 
     def _direct_session(self) -> aiohttp.ClientSession:
         if self._direct is None:
-            self._direct = self._new_session(aiohttp.TCPConnector(**self._connector_limits()))
+            self._direct = self._new_session(aiohttp.TCPConnector(limit=self._limit, limit_per_host=self.config.pool_size_per_host))
         return self._direct
 
     # -- pool maintenance ------------------------------------------------------------------------
