@@ -22,10 +22,11 @@ Russian inflection is handled by comparing lemma sequences (``nlp.lemmas.lemma``
 lower-cased surface sequence as a fallback for indeclinable names; hyphenated names (Ростов-на-Дону,
 Нур-Султан) are split into words so each part is lemmatised.
 
-Shipping decision: region words expand to ISO codes (``EU`` → the 27 member states, ``СНГ`` → CIS
-members, ``Europe`` → EU + GB CH NO IS LI, see ``regions.tsv``) so that a filter on one country finds
-EU-wide sellers; "worldwide" stays the single value ``"WORLDWIDE"``. A city or region in a shipping
-phrase yields its country (``отправка из Москвы`` → ``RU``).
+Shipping decision: "EU", "Europe", "EU-wide" give the single token ``"EU"`` (ISO 3166-1's
+exceptionally reserved code; the labelled set and the scorer use it, and the scorer also accepts the
+27 member codes); "worldwide" gives ``"WORLDWIDE"``; "СНГ"/"CIS" is recognised but gives no codes;
+smaller groups (Scandinavia, Baltics, North America) expand to their members (``regions.tsv``). A
+city or region in a shipping phrase yields its country (``отправка из Москвы`` → ``RU``).
 
 Delivery vocabulary (``find_delivery``): ``dead_drop`` (закладка, клад, тайник, dead drop) with
 subtypes ``dead_drop:magnet`` (магнит), ``dead_drop:buried`` (прикоп), ``dead_drop:stash`` (тайник,
@@ -252,7 +253,8 @@ def _window_limit(gaz: _Gazetteer, text: str, toks: list[_Tok], i: int, keys: li
     return n
 
 
-def _scan(text: str) -> list[tuple[Place, int, int, _Name]]:
+def _scan(text: str, relaxed: bool = False) -> list[tuple[Place, int, int, _Name]]:
+    """Longest-match scan; ``relaxed`` accepts ambiguous names (the caller already saw a place cue)."""
     gaz = _gazetteer()
     toks = _tokens(text)
     if not toks:
@@ -274,7 +276,7 @@ def _scan(text: str) -> list[tuple[Place, int, int, _Name]]:
             if not cands and surfaces[i][:1].isupper():
                 cands = gaz.by_stem.get(tuple(stems[i : i + n]), [])
             for cand in cands:
-                if cand.ambiguous and not _ambiguous_ok(text, toks, i, all_caps):
+                if cand.ambiguous and not relaxed and not _ambiguous_ok(text, toks, i, all_caps):
                     continue
                 hit = (n, cand)
                 break
@@ -322,7 +324,7 @@ class _Regions:
 def _regions() -> _Regions:
     reg = _Regions({}, {}, {}, 1)
     for row in _read_tsv(_DATA / "regions.tsv"):
-        key, codes, names = row[0], row[1].split(), row[2].split("|")
+        key, codes, names = row[0], [c for c in row[1].split() if c != "-"], row[2].split("|")
         reg.codes[key] = codes
         for raw in names:
             if raw.startswith("="):
@@ -344,7 +346,7 @@ _FROM_CUE = (
     r"ships?\s{1,3}(?:[^\W\d_]{1,15}\s{1,3}){0,2}from|shipping\s{1,3}from|shipped\s{1,3}from|sends?\s{1,3}from|sent\s{1,3}from|dispatch(?:es|ed)?\s{1,3}from"
     r"|posted\s{1,3}from|country\s{1,3}of\s{1,3}origin|origin(?:\s{1,3}country)?\s{0,3}:|\bfrom\s{0,3}:"
     r"|отправк[а-яё]{0,6}\s{1,3}из|отправля[а-яё]{0,6}\s{1,3}из|отправим\s{1,3}из|высыла[а-яё]{0,6}\s{1,3}из|высылаем\s{1,3}из"
-    r"|шл[её]м\s{1,3}из|доставка\s{1,3}из|страна\s{1,3}отправки\s{0,3}:?|отправка\s{0,3}:|откуда\s{0,3}:"
+    r"|шл[её]м\s{1,3}из|доставка\s{1,3}из|отгруз[а-яё]{0,6}\s{1,3}из|со\s{1,3}склада\s{1,3}в|страна\s{1,3}отправки\s{0,3}:?|отправка\s{0,3}:|откуда\s{0,3}:"
 )
 _TO_CUE = (
     r"ships?\s{1,3}to|shipping\s{1,3}to|shipped\s{1,3}to|deliver(?:y|s|ing|ed)?\s{1,3}to|ship\s{1,3}to|\bto\s{0,3}:|destinations?\s{0,3}:"
@@ -352,6 +354,9 @@ _TO_CUE = (
     r"|доставк[а-яё]{0,6}\s{1,3}(?:в|во|по|на)(?=\s)|отправк[а-яё]{0,6}\s{1,3}(?:в|во|по|на)(?=\s)"
     r"|отправля[а-яё]{0,6}\s{1,3}(?:в|во|по|на)(?=\s)|отправим\s{1,3}(?:в|во|по|на)(?=\s)|шл[её]м\s{1,3}(?:в|во|по)(?=\s)"
     r"|работаем\s{1,3}(?:в|во|по)(?=\s)|страна\s{1,3}доставки\s{0,3}:?|куда\s{0,3}:|доставка\s{0,3}:"
+    r"|ships?(?=\s{1,3}[A-Z])|post(?:ed|age)?\s{1,3}(?:in|to|within)(?=\s)"
+    r"|(?:почт[а-яё]{0,4}|сдэк|сдек|cdek|boxberry)\s{1,3}(?:по|в|во)(?=\s)"
+    r"|отправк[а-яё]{0,6}\s{1,3}[^\W\d_]{1,12}\s{1,3}(?:по|в|во)(?=\s)"
 )
 _CUE_RE = re.compile(rf"(?<![^\W_])(?:(?P<from>{_FROM_CUE})|(?P<to>{_TO_CUE}))", re.IGNORECASE)
 _WORLDWIDE_RE = re.compile(
@@ -359,14 +364,43 @@ _WORLDWIDE_RE = re.compile(
     r"|по\s{1,3}всему\s{1,3}миру|(?<![^\W_])(?:во|в)\s{1,3}все\s{1,3}страны|доставка\s{1,3}по\s{1,3}миру",
     re.IGNORECASE,
 )
-_SHIP_CONTEXT_RE = re.compile(r"ship|deliver|доставк|отправ|пересыл|шл[её]м|высыла|send", re.IGNORECASE)
-# A segment ends at a clause break or where the other direction starts ("ships to EU from NL").
-_SEGMENT_END_RE = re.compile(r"[\n;|!?()\[\]]|\.\s|\.$|(?<![^\W_])(?:from|из)(?![^\W_])", re.IGNORECASE)
+_SHIP_CONTEXT_RE = re.compile(
+    r"ship|deliver|post|доставк|отправ|отгруз|пересыл|шл[её]м|высыла|send|dispatch", re.IGNORECASE
+)
+_SEGMENT_END_RE = re.compile(r"[\n;|!?()\[\]]|\.\s|\.$")
 _ISO_LIST_RE = re.compile(r"[\s:\-–]{0,4}([A-Z]{2}(?:\s{0,2}[,/&+]\s{0,2}[A-Z]{2}|\s{1,2}[A-Z]{2}){0,30})\b")
 _SEGMENT_MAX = 100
 
 
-def _segment_codes(segment: str) -> list[str]:
+def _region_hits(text: str) -> list[tuple[str, int, int]]:
+    """Region words (EU, Europe, СНГ, worldwide ...) as ``(key, start, end)``."""
+    reg = _regions()
+    toks = _tokens(text)
+    lows = [t.text.lower().replace("ё", "е") for t in toks]
+    out = []
+    i = 0
+    while i < len(toks):
+        matched = 0
+        for n in range(min(reg.max_len, len(toks) - i), 0, -1):
+            if n > 1 and not _joined(text, toks, i, n):
+                continue
+            surface = tuple(t.text for t in toks[i : i + n])
+            key = reg.exact.get(surface) or reg.by_key.get(tuple(lows[i : i + n]))
+            if key is None and n == 1 and len(lows[i]) <= _MAX_WORD:
+                key = reg.by_key.get((_tok_lemma(toks[i].text),))
+            if key is not None:
+                out.append((key, toks[i].start, toks[i + n - 1].end))
+                matched = n
+                break
+        i += matched or 1
+    return out
+
+
+def _segment_codes(segment: str, cities: bool = True) -> list[str]:
+    """Codes named in one shipping segment: ISO code lists, region words, then gazetteer places.
+
+    ``cities=False`` (destinations): "доставка по Минску" is local delivery, not a ships-to country.
+    """
     codes: list[str] = []
     reg = _regions()
     iso = _iso_codes()
@@ -377,23 +411,11 @@ def _segment_codes(segment: str) -> list[str]:
                 codes.append(code)
             elif code in reg.codes:
                 codes.extend(reg.codes[code])
-    toks = _tokens(segment)
-    lows = [t.text.lower().replace("ё", "е") for t in toks]
-    i = 0
-    while i < len(toks):
-        matched = 0
-        for n in range(min(reg.max_len, len(toks) - i), 0, -1):
-            surface = tuple(t.text for t in toks[i : i + n])
-            key = reg.exact.get(surface) or reg.by_key.get(tuple(lows[i : i + n]))
-            if key is None:
-                key = reg.by_key.get(tuple(_tok_lemma(t.text) for t in toks[i : i + n]))
-            if key is not None:
-                codes.extend(reg.codes[key])
-                matched = n
-                break
-        i += matched or 1
-    for place, _, _, _ in _scan(segment):
-        codes.append(place.country)
+    for key, _, _ in _region_hits(segment):
+        codes.extend(reg.codes[key])
+    for place, _, _, _ in _scan(segment, relaxed=True):
+        if cities or place.type != "city":
+            codes.append(place.country)
     return codes
 
 
@@ -412,34 +434,89 @@ def _dedupe(items: list[str]) -> list[str]:
     return out
 
 
+# Where a ships-from segment turns into the destination: "to", "в", or ", EU only" / ", EU-wide".
+_DIRECTION_TO_RE = re.compile(
+    r"(?<![^\W_])(?:to|into|across|throughout|в|во|на|по)(?![^\W_])"
+    r"|,(?=\s{0,2}[^\W\d_]{1,20}(?:\s|-){0,2}(?:only|wide)(?![^\W_]))",
+    re.IGNORECASE,
+)
+_TO_STOP_RE = re.compile(r"(?<![^\W_])(?:from|из|except|excluding|кроме|но\s{1,3}не)(?![^\W_])", re.IGNORECASE)
+# "from Germany to EU", "Отправка по СНГ из Казахстана": a bare from/из before a capitalised word.
+_GENERIC_FROM_RE = re.compile(r"(?<![^\W_])(?:[Ff]rom|FROM|[Ии]з|ИЗ)\s{1,3}(?=(?:the\s{1,3})?[A-ZА-ЯЁ])")
+_CLAUSE_BREAK_RE = re.compile(r"[.!?\n;|]")
+_PLACE_SUFFIX_RE = re.compile(
+    r"\s{0,2}(?:-\s?)?(?:only|wide|domestic|shipping|postage|delivery|stock|tracked)(?![^\W_])", re.IGNORECASE
+)
+_PLACE_PREFIX_RE = re.compile(
+    r"(?<![^\W_])(?:across|throughout|within|вся|всей|по\s{1,3}всей|по\s{1,3}всему)\s{1,3}$", re.IGNORECASE
+)
+_DOMESTIC_RE = re.compile(r"(?<![^\W_])(?:domestic|по\s{1,3}стране)(?![^\W_])", re.IGNORECASE)
+
+
+def _cut(segment: str, stop_re: re.Pattern[str]) -> tuple[str, re.Match[str] | None]:
+    end = _SEGMENT_END_RE.search(segment)
+    if end:
+        segment = segment[: end.start()]
+    stop = stop_re.search(segment)
+    if stop:
+        return segment[: stop.start()], stop
+    return segment, None
+
+
+def _from_context(text: str, start: int) -> bool:
+    """A bare "from"/"из" is a ships-from cue at a clause start or after a shipping word in its clause."""
+    before = text[max(0, start - 60) : start]
+    breaks = list(_CLAUSE_BREAK_RE.finditer(before))
+    clause = before[breaks[-1].end() :] if breaks else before
+    if not clause.strip() and (breaks or start <= 60):
+        return True
+    return bool(_SHIP_CONTEXT_RE.search(clause))
+
+
 def find_shipping(text: str, lang: str = "") -> tuple[list[str], list[str]]:
     """``(ships_from, ships_to)`` from shipping phrases and market fields, in both languages.
 
-    Values are ISO alpha-2 codes or ``"WORLDWIDE"``; region words expand to member codes (see module
-    docstring). "Ships from: Netherlands", "Ships from: NL", "отправка из Германии", "From: USA To:
-    Worldwide", "доставка по всему миру", "ships to EU", "работаем по РФ и СНГ".
+    Values are ISO alpha-2 codes, ``"EU"`` (EU or Europe) or ``"WORLDWIDE"``; a city or region gives
+    its country. Handled: "Ships from: Netherlands", "Ships from: NL", "Ships from India to USA, UK",
+    "From: USA To: Worldwide", "отправка из Германии в Россию", "доставка по всему миру", "ships to
+    EU", "доставка по РФ", "UK only", "Canada-wide", "EU shipping", "ships from USA, domestic".
+    "СНГ"/"CIS" is recognised but yields no codes (too broad to be useful as a country filter).
     """
     del lang
     ships_from: list[str] = []
     ships_to: list[str] = []
-    cues = list(_CUE_RE.finditer(text))
-    for idx, m in enumerate(cues):
-        seg_end = min(len(text), m.end() + _SEGMENT_MAX)
+    cues: list[tuple[int, int, bool]] = [(m.start(), m.end(), bool(m.group("from"))) for m in _CUE_RE.finditer(text)]
+    covered = [(s, e) for s, e, _ in cues]
+    for m in _GENERIC_FROM_RE.finditer(text):
+        if not any(s <= m.start() < e for s, e in covered) and _from_context(text, m.start()):
+            cues.append((m.start(), m.end(), True))
+    cues.sort()
+    for idx, (_start, end, is_from) in enumerate(cues):
+        seg_end = min(len(text), end + _SEGMENT_MAX)
         if idx + 1 < len(cues):
-            seg_end = min(seg_end, cues[idx + 1].start())
-        segment = text[m.end() : seg_end]
-        stop = _SEGMENT_END_RE.search(segment)
-        if stop:
-            segment = segment[: stop.start()]
-        codes = _segment_codes(segment)
-        if m.group("from"):
-            ships_from.extend(c for c in codes if c != "WORLDWIDE")
+            seg_end = min(seg_end, cues[idx + 1][0])
+        raw = text[end:seg_end]
+        if is_from:
+            segment, stop = _cut(raw, _DIRECTION_TO_RE)
+            ships_from.extend(c for c in _segment_codes(segment) if c != "WORLDWIDE")
+            if stop is not None:  # "from India to USA, UK": the rest of the clause is the destination
+                rest, _ = _cut(raw[stop.end() :], _TO_STOP_RE)
+                ships_to.extend(_segment_codes(rest, cities=False))
         else:
-            ships_to.extend(codes)
+            segment, _ = _cut(raw, _TO_STOP_RE)
+            ships_to.extend(_segment_codes(segment, cities=False))
+    # "UK only", "Canada-wide", "EU shipping", "across EU", "вся Россия"
+    marked = [(p.country, s, e) for p, s, e, _ in _scan(text) if p.type != "city"]
+    marked += [(code, s, e) for key, s, e in _region_hits(text) for code in _regions().codes[key]]
+    for code, start, end in marked:
+        if _PLACE_SUFFIX_RE.match(text, end) or _PLACE_PREFIX_RE.search(text[max(0, start - 20) : start]):
+            ships_to.append(code)
     for m in _WORLDWIDE_RE.finditer(text):
         window = text[max(0, m.start() - 40) : m.end() + 40]
         if _SHIP_CONTEXT_RE.search(window) or m.group().lower().startswith(("ship", "доставка")):
             ships_to.append("WORLDWIDE")
+    if ships_from and _DOMESTIC_RE.search(text):
+        ships_to.extend(ships_from)
     return _dedupe(ships_from), _dedupe(ships_to)
 
 
