@@ -333,3 +333,11 @@ def test_warnsize_logs_but_keeps_the_body(content_length: str, caplog: pytest.Lo
     with caplog.at_level("WARNING"):
         run(body)
     assert any("warn size (524288)" in r.getMessage() for r in caplog.records)
+
+
+def test_http_and_https_share_one_handler_per_crawler() -> None:
+    settings = {"NARCOWATCH_TOR_PROXIES": ["socks5h://127.0.0.1:9050"]}
+    crawler = get_crawler(settings_dict=settings)
+    assert SocksDownloadHandler.from_crawler(crawler) is SocksDownloadHandler.from_crawler(crawler)
+    assert SocksDownloadHandler.from_crawler(get_crawler(settings_dict=settings)) is not \
+        SocksDownloadHandler.from_crawler(crawler)

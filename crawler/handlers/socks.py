@@ -17,6 +17,7 @@ import contextlib
 import logging
 import ssl
 import time
+import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
 from io import BytesIO
@@ -107,6 +108,9 @@ class _PooledSession:
         self.inflight = 0
 
 
+_INSTANCES: weakref.WeakKeyDictionary[Any, SocksDownloadHandler] = weakref.WeakKeyDictionary()
+
+
 class SocksDownloadHandler:
     """Scrapy download handler: http(s) through SOCKS5h endpoints of a Tor pool, or direct when configured.
 
@@ -151,7 +155,13 @@ class SocksDownloadHandler:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler, Config.from_settings(crawler.settings))
+        """One instance per crawler, shared by http and https, so both use one pool and one session LRU."""
+        existing = _INSTANCES.get(crawler)
+        if isinstance(existing, cls):
+            return existing
+        handler = cls(crawler, Config.from_settings(crawler.settings))
+        _INSTANCES[crawler] = handler
+        return handler
 
     @staticmethod
     def _make_ssl(config: Config) -> ssl.SSLContext | bool:
@@ -466,7 +476,9 @@ class SocksDownloadHandler:
         return build(body.getvalue())
 
     async def close(self) -> None:
-        """Close every session (the crawl is over; nothing is in flight any more)."""
+        """Close every session (the crawl is over; nothing is in flight any more). Idempotent."""
+        if self._closing:
+            return
         self._closing = True
         if self._probe_task is not None:
             self._probe_task.cancel()
