@@ -12,6 +12,7 @@ import hashlib
 import importlib.util
 import json
 import os
+import ssl
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -341,3 +342,62 @@ def test_http_and_https_share_one_handler_per_crawler() -> None:
     assert SocksDownloadHandler.from_crawler(crawler) is SocksDownloadHandler.from_crawler(crawler)
     assert SocksDownloadHandler.from_crawler(get_crawler(settings_dict=settings)) is not \
         SocksDownloadHandler.from_crawler(crawler)
+
+
+def _self_signed(tmp_path: Path, host: str) -> ssl.SSLContext:
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName(host)]), critical=False)
+            .sign(key, hashes.SHA256()))
+    (tmp_path / "c.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "k.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                                       serialization.PrivateFormat.PKCS8,
+                                                       serialization.NoEncryption()))
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(tmp_path / "c.pem", tmp_path / "k.pem")
+    return ctx
+
+
+@pytest.mark.parametrize("verify", [False, True])
+def test_https_onion_through_socks_self_signed(tmp_path: Path, verify: bool) -> None:
+    from aiohttp import web
+
+    onion = make_onion("tls")
+    server_ctx = _self_signed(tmp_path, onion)
+
+    async def main() -> None:
+        runner = web.AppRunner(site_mod.make_app(), shutdown_timeout=0.5)
+        await runner.setup()
+        tls_site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=server_ctx)
+        await tls_site.start()
+        port = tls_site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        proxy = await SocksServer(mapping={onion: port}).start()
+        crawler = get_crawler(settings_dict={"NARCOWATCH_TOR_PROXIES": [proxy.url],
+                                             "DOWNLOAD_VERIFY_CERTIFICATES": verify})
+        handler = SocksDownloadHandler.from_crawler(crawler)
+        try:
+            req = Request(f"https://{onion}/p/5")
+            if verify:
+                with pytest.raises(DownloadFailedError, match="TLS"):
+                    await handler.download_request(req)
+            else:
+                resp = await handler.download_request(req)
+                assert resp.status == 200 and b"Listing 5" in resp.body
+            assert [(r.atyp, r.host) for r in proxy.records] == [(ATYP_DOMAIN, onion)]
+        finally:
+            await handler.close()
+            await proxy.kill()
+            await runner.cleanup()
+
+    asyncio.run(main())

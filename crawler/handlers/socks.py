@@ -99,6 +99,17 @@ def check_onion(host: str) -> OnionVerdict:
     return OnionVerdict(True)
 
 
+def _is_tls_error(exc: BaseException) -> bool:
+    seen: BaseException | None = exc
+    for _ in range(4):
+        if seen is None:
+            return False
+        if isinstance(seen, ssl.SSLError) or "[SSL:" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 class _PooledSession:
     __slots__ = ("session", "inflight", "key")
 
@@ -385,10 +396,16 @@ class SocksDownloadHandler:
             ) from e
         except (aiohttp.InvalidURL, aiohttp.NonHttpUrlClientError) as e:
             raise UnsupportedURLSchemeError(str(e)) from e
+        except aiohttp.ClientSSLError as e:
+            self._count_error("tls")
+            raise DownloadFailedError(f"TLS error for {request.url}: {e}") from e
         except aiohttp.ClientConnectorError as e:
             self._count_error("connect")
             raise DownloadConnectionRefusedError(f"Connecting for {request.url} failed: {e}") from e
         except (aiohttp.ClientError, OSError, EOFError) as e:
+            if _is_tls_error(e):  # TLS inside the SOCKS tunnel fails as ClientOSError wrapping SSLError
+                self._count_error("tls")
+                raise DownloadFailedError(f"TLS error for {request.url}: {e}") from e
             # A dropped tunnel: if the endpoint itself died, take it out so the retry goes elsewhere.
             self._count_error(type(e).__name__)
             if endpoint is not None:
