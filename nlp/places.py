@@ -180,7 +180,8 @@ def _gazetteer() -> _Gazetteer:
         names[code] = place
         for raw in [en, ru, *aliases.get(code, "").split("|")]:
             _add(gaz, raw, place)
-    for row in _read_tsv(_DATA / "cities.tsv"):
+    rows = _read_tsv(_DATA / "cities.tsv") + _read_tsv(_DATA / "world_cities.tsv")
+    for row in rows:
         country, typ, en = row[0], row[1], row[2]
         place = Place(en, country, typ)
         local = row[3].split("|") if len(row) > 3 else []
@@ -200,8 +201,26 @@ class _Tok:
     end: int
 
 
+# Handles, e-mails and URLs ("@berlin_shop", "t.me/paris_coco", "x@mail.ru") are not place mentions.
+_HANDLE_RE = re.compile(r"[^\s@]{0,64}@[^\s]{1,64}|\S{0,64}_\S{0,64}|\S{1,64}(?:://|\.onion|\.me/|\.com/)\S{0,200}")
+
+
 def _tokens(text: str) -> list[_Tok]:
-    return [_Tok(m.group(), m.start(), m.end()) for m in _TOKEN_RE.finditer(text)]
+    toks = [_Tok(m.group(), m.start(), m.end()) for m in _TOKEN_RE.finditer(text)]
+    if "@" not in text and "_" not in text and "/" not in text:
+        return toks
+    masked = [(m.start(), m.end()) for m in _HANDLE_RE.finditer(text)]
+    if not masked:
+        return toks
+    out = []
+    j = 0
+    for tok in toks:
+        while j < len(masked) and masked[j][1] <= tok.start:
+            j += 1
+        if j < len(masked) and masked[j][0] <= tok.start < masked[j][1]:
+            continue
+        out.append(tok)
+    return out
 
 
 def _mostly_upper(text: str) -> bool:
@@ -225,12 +244,20 @@ def _cue_before(text: str, toks: list[_Tok], i: int) -> bool:
     return i > 0 and _tok_lemma(toks[i - 1].text) in _STRONG_CUES
 
 
-def _ambiguous_ok(text: str, toks: list[_Tok], i: int, all_caps: bool) -> bool:
+_LONE_END_RE = re.compile(r"\s{0,3}(?:[.,;|/!\n]|$)")
+
+
+def _ambiguous_ok(text: str, toks: list[_Tok], i: int, n: int, all_caps: bool) -> bool:
     if _cue_before(text, toks, i):
         return True
     word = toks[i].text
     capitalised = word[:1].isupper() and not (all_caps and word.isupper() and len(word) > 1)
-    return capitalised and not _sentence_initial(text, toks, i)
+    if not capitalised:
+        return False
+    if not _sentence_initial(text, toks, i):
+        return True
+    # A capitalised name standing alone as a clause ("Владимир." / "Мирный, закладки") is a place.
+    return bool(_LONE_END_RE.match(text, toks[i + n - 1].end))
 
 
 def _joined(text: str, toks: list[_Tok], i: int, n: int) -> bool:
@@ -239,6 +266,20 @@ def _joined(text: str, toks: list[_Tok], i: int, n: int) -> bool:
         if not _JOIN_RE.fullmatch(gap):
             return False
     return True
+
+
+# Kazakh case suffixes ("Астанада", "Шымкентке", "Алматыдан"): Kazakh-language posts name CIS cities too.
+_KK_SUFFIXES = ("дағы", "дегі", "тағы", "тегі", "дан", "ден", "тан", "тен", "нан", "нен", "ға", "ге", "қа", "ке",
+                "да", "де", "та", "те", "ны", "ні", "ды", "ді", "ты", "ті")
+
+
+def _kazakh_case(gaz: _Gazetteer, low: str) -> list[_Name]:
+    for suffix in _KK_SUFFIXES:
+        if low.endswith(suffix) and len(low) - len(suffix) >= 4:
+            found = gaz.by_key.get((low[: -len(suffix)],))
+            if found:
+                return found
+    return []
 
 
 def _window_limit(gaz: _Gazetteer, text: str, toks: list[_Tok], i: int, keys: list[list[str]]) -> int:
@@ -250,6 +291,8 @@ def _window_limit(gaz: _Gazetteer, text: str, toks: list[_Tok], i: int, keys: li
         if not any(tuple(form[i : i + n + 1]) in gaz.prefixes for form in keys):
             break
         n += 1
+    if n == 0 and toks[i].text[:1].isupper() and keys[1][i].endswith(_KK_SUFFIXES):
+        return 1
     return n
 
 
@@ -275,8 +318,10 @@ def _scan(text: str, relaxed: bool = False) -> list[tuple[Place, int, int, _Name
                 cands = gaz.by_key.get(tuple(lems[i : i + n]), [])
             if not cands and surfaces[i][:1].isupper():
                 cands = gaz.by_stem.get(tuple(stems[i : i + n]), [])
+            if not cands and n == 1 and surfaces[i][:1].isupper():
+                cands = _kazakh_case(gaz, lows[i])
             for cand in cands:
-                if cand.ambiguous and not relaxed and not _ambiguous_ok(text, toks, i, all_caps):
+                if cand.ambiguous and not relaxed and not _ambiguous_ok(text, toks, i, n, all_caps):
                     continue
                 hit = (n, cand)
                 break

@@ -298,3 +298,26 @@ def test_hostile_text_finishes(text: str) -> None:
     find_shipping(text, "ru")
     find_delivery(text)
     assert time.monotonic() - start < 60
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Berlin local pickup, Amsterdam centrum", ["Berlin", "Amsterdam"]),
+        ("Madrid / Barcelona, LA & NYC", ["Madrid", "Barcelona", "Los Angeles", "New York City"]),
+        ("Houston, Texas and Ohio", ["Houston", "Texas", "Ohio"]),
+        ("закладки в Берлине и Лондоне", ["Berlin", "London"]),
+        ("Москва и МО, Питер | ЛО", ["Moscow", "Moscow Oblast", "Saint Petersburg", "Leningrad Oblast"]),
+        ("Сочи, Адлер", ["Sochi", "Adler"]),
+        ("Астанада тауар бар, Шымкентке кладмен керек", ["Astana", "Shymkent"]),
+        ("Фентанил, 5 шт. Владимир. @vlad_patch", ["Vladimir"]),  # a name alone in its clause
+    ],
+)
+def test_world_cities_abbreviations_and_kazakh_cases(text: str, names: list[str]) -> None:
+    assert [h["name"] for h in find_places(text, "ru")] == names
+
+
+def test_handles_emails_and_urls_are_not_places() -> None:
+    text = "пиши @berlin_k_shards, t.me/paris_coco_24, moscow.shop@mail.ru или @mia_snow_peru"
+    assert find_places(text, "ru") == []
+    assert _names("Methadone oral solution, Ships from USA", "en") == [("United States", "US")]
