@@ -13,7 +13,7 @@ import importlib.util
 import json
 import os
 import ssl
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -401,3 +401,62 @@ def test_https_onion_through_socks_self_signed(tmp_path: Path, verify: bool) -> 
             await runner.cleanup()
 
     asyncio.run(main())
+
+
+@pytest.fixture
+def tor_control(tmp_path: Path) -> Iterator[tuple[int, Path]]:
+    """A real, offline tor (DisableNetwork) with a cookie-authenticated control port."""
+    import shutil
+    import socket
+    import subprocess
+
+    tor = shutil.which("tor")
+    if tor is None:
+        pytest.skip("needs the tor binary (apt-get install tor)")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    data = tmp_path / "tor"
+    data.mkdir(mode=0o700)
+    proc = subprocess.Popen(
+        [tor, "--SocksPort", "0", "--ControlPort", f"127.0.0.1:{port}", "--CookieAuthentication", "1",
+         "--DataDirectory", str(data), "--DisableNetwork", "1", "--Log", "notice stdout", "--GeoIPFile", "",
+         "--GeoIPv6File", ""],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if "Opened Control listener" in line:
+                break
+        else:
+            pytest.fail("tor did not open its control port")
+        yield port, data / "control_auth_cookie"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+@pytest.mark.tor
+def test_blocked_site_triggers_rate_limited_newnym_on_a_real_tor(tor_control: tuple[int, Path]) -> None:
+    control_port, cookie = tor_control
+
+    async def body(env: Env) -> None:
+        h: SocksDownloadHandler = env["handler"]
+        assert h.pool is not None
+        endpoint = h.pool.endpoints[0]
+        a = env["onions"][0]
+        for _ in range(4):
+            await h.download_request(Request(f"http://{a}/status/429"))
+        for _ in range(100):
+            if endpoint.newnym_ok is not None:
+                break
+            await asyncio.sleep(0.05)
+        assert endpoint.newnym_ok is True, "tor accepted SIGNAL NEWNYM through crawler.tor.control"
+        stats = env["stats"]
+        assert stats.get_value("narcowatch/tor/site_rotations") == 2
+        assert stats.get_value(f"narcowatch/tor/newnym/{endpoint.key}") == 1, "NEWNYM is rate limited"
+
+    run(body, settings={"NARCOWATCH_TOR_CONTROL_PORTS": [control_port],
+                        "NARCOWATCH_TOR_CONTROL_COOKIE": str(cookie),
+                        "NARCOWATCH_TOR_FAILURE_THRESHOLD": 2,
+                        "NARCOWATCH_TOR_ROTATION_MIN_INTERVAL": 0})

@@ -332,7 +332,7 @@ class SocksDownloadHandler:
         try:
             response = await self._fetch(pooled.session, request, timeout, start, endpoint, site)
         except (DownloadConnectionRefusedError, DownloadFailedError, DownloadTimeoutError, ResponseDataLossError):
-            self.pool.report_failure(site, endpoint)
+            self._feedback_failure(site, endpoint)
             raise
         finally:
             pooled.inflight -= 1
@@ -340,7 +340,7 @@ class SocksDownloadHandler:
                 self._evict()
         if response.status in self.config.block_http_codes:
             self.stats.inc_value(f"narcowatch/tor/blocked/{response.status}")
-            self.pool.report_failure(site, endpoint)
+            self._feedback_failure(site, endpoint)
         else:
             self.pool.report_success(site)
         return response
@@ -417,6 +417,14 @@ class SocksDownloadHandler:
             if endpoint is not None:
                 await self._confirm_down(endpoint, f"{type(e).__name__}: {e}")
             raise DownloadFailedError(f"Downloading {request.url} failed: {type(e).__name__}: {e}") from e
+
+    def _feedback_failure(self, site: str, endpoint: Endpoint) -> None:
+        assert self.pool is not None
+        sent = self.pool.newnym_calls
+        if self.pool.report_failure(site, endpoint):
+            self.stats.inc_value("narcowatch/tor/site_rotations")
+        if self.pool.newnym_calls > sent:
+            self.stats.inc_value(f"narcowatch/tor/newnym/{endpoint.key}")
 
     def _count_error(self, what: str) -> None:
         prefix = "narcowatch/direct" if self.config.transport == "direct" else "narcowatch/tor"
@@ -501,6 +509,9 @@ class SocksDownloadHandler:
             self._probe_task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._probe_task
+        if self.pool is not None:
+            # stem closes its control socket synchronously; keep it off the loop.
+            await asyncio.get_running_loop().run_in_executor(None, self.pool.close)
         sessions = [p.session for p in self._sessions.values()]
         self._sessions.clear()
         if self._direct is not None:

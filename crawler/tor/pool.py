@@ -16,6 +16,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
 logger = logging.getLogger(__name__)
@@ -91,6 +92,7 @@ class Endpoint:
     down_reason: str = ""
     down_since: float | None = None
     last_newnym: float | None = None
+    newnym_ok: bool | None = None  # result of the last NEWNYM sent (None: never sent or still running)
     failures: int = 0
 
     @property
@@ -159,6 +161,12 @@ class TorPool:
             )
         ports += [None] * (len(proxies) - len(ports))
         return cls([Endpoint(p, c) for p, c in zip(proxies, ports, strict=True)], **kwargs)  # type: ignore[arg-type]
+
+    def close(self) -> None:
+        """Release what the ``newnym`` callable holds (control connections), if it can be closed."""
+        closer = getattr(self._newnym, "close", None)
+        if callable(closer):
+            closer()
 
     # -- pinning -------------------------------------------------------------------------------
 
@@ -286,34 +294,53 @@ class TorPool:
 
     def _call_newnym(self, endpoint: Endpoint) -> bool:
         assert self._newnym is not None
+        endpoint.newnym_ok = None
         try:
             ok = bool(self._newnym(endpoint))
         except Exception:  # the control port is optional: a failure here must not fail the crawl
             logger.warning("NEWNYM on %s failed", endpoint.key, exc_info=True)
-            return False
-        if not ok:
-            logger.warning("NEWNYM on %s was refused", endpoint.key)
+            ok = False
+        else:
+            if not ok:
+                logger.warning("NEWNYM on %s was refused", endpoint.key)
+        endpoint.newnym_ok = ok
         return ok
 
 
-def stem_newnym_factory(
-    cookie_path: str | None = None, password: str | None = None
-) -> NewnymCallable | None:
+class _StemNewnym:
+    """NEWNYM through ``crawler.tor.control.TorController``, one controller per control port."""
+
+    def __init__(self, controller_cls: Any, cookie_path: str | None, password: str | None) -> None:
+        self._cls = controller_cls
+        self._cookie_path = cookie_path
+        self._password = password
+        self._controllers: dict[tuple[str, int], Any] = {}
+
+    def __call__(self, endpoint: Endpoint) -> bool:
+        assert endpoint.control_port is not None
+        key = (endpoint.proxy.host, endpoint.control_port)
+        ctl = self._controllers.get(key)
+        if ctl is None:
+            ctl = self._controllers[key] = self._cls(
+                endpoint.control_port, cookie_path=self._cookie_path, password=self._password,
+                host=endpoint.proxy.host,
+            )
+        return bool(ctl.newnym())
+
+    def close(self) -> None:
+        for ctl in self._controllers.values():
+            try:
+                ctl.close()
+            except Exception:  # closing is best effort
+                logger.debug("closing a tor controller failed", exc_info=True)
+        self._controllers.clear()
+
+
+def stem_newnym_factory(cookie_path: str | None = None, password: str | None = None) -> NewnymCallable | None:
     """A ``newnym`` callable backed by ``crawler.tor.control.TorController`` (stem); None if unavailable."""
     try:
-        from crawler.tor.control import TorController  # type: ignore[import-not-found]
+        from crawler.tor.control import TorController
     except ImportError:
         logger.info("crawler.tor.control is not available; NEWNYM disabled (per-site rotation still works)")
         return None
-    controllers: dict[int, object] = {}
-
-    def newnym(endpoint: Endpoint) -> bool:
-        assert endpoint.control_port is not None
-        ctl = controllers.get(endpoint.control_port)
-        if ctl is None:
-            ctl = controllers[endpoint.control_port] = TorController(
-                endpoint.control_port, cookie_path=cookie_path, password=password, host=endpoint.proxy.host
-            )
-        return bool(ctl.newnym())  # type: ignore[attr-defined]
-
-    return newnym
+    return _StemNewnym(TorController, cookie_path, password)
