@@ -8,6 +8,30 @@ request with the reason) and with no proxy reachable each request fails with a r
 One aiohttp ``ClientSession`` is kept per (endpoint, SOCKS identity) in an LRU that never closes a session
 with requests in flight. With ``NARCOWATCH_TOR_ISOLATE_SITES`` each site gets its own SOCKS username and
 password, so Tor's ``IsolateSOCKSAuth`` (on by default) gives it its own circuit.
+
+Settings (typed in :class:`crawler.handlers.config.Config`):
+
+* ``NARCOWATCH_TRANSPORT``: ``"tor"`` (default) or ``"direct"`` (plain TCP; ``.onion`` hosts refused).
+* ``NARCOWATCH_TOR_PROXIES``: list (or comma-separated string) of ``socks5h://host:port``; anything else
+  (socks4, socks5 with local DNS, http, credentials in the URL) is refused at start-up.
+* ``NARCOWATCH_TOR_CONTROL_PORTS`` (parallel list, ``None`` entries allowed), ``NARCOWATCH_TOR_CONTROL_COOKIE``,
+  ``NARCOWATCH_TOR_CONTROL_PASSWORD``: NEWNYM through ``crawler.tor.control.TorController``.
+* ``NARCOWATCH_TOR_ISOLATE_SITES`` (True), ``NARCOWATCH_TOR_CONNECT_TIMEOUT`` (45 s, SOCKS handshake and
+  connect), ``NARCOWATCH_TOR_MAX_SESSIONS`` (256), ``NARCOWATCH_TOR_BLOCK_HTTP_CODES`` ([403, 429, 503]),
+  ``NARCOWATCH_TOR_FAILURE_THRESHOLD`` (5 failures or blocks in a row rotate the site's circuit),
+  ``NARCOWATCH_TOR_ROTATION_MIN_INTERVAL`` (10 s), ``NARCOWATCH_TOR_NEWNYM_MIN_INTERVAL`` (30 s per endpoint),
+  ``NARCOWATCH_TOR_PROBE_INTERVAL`` (5 s), ``NARCOWATCH_TOR_PROBE_TIMEOUT`` (3 s).
+* Scrapy's ``DOWNLOAD_TIMEOUT``, ``DOWNLOAD_MAXSIZE``, ``DOWNLOAD_WARNSIZE``, ``DOWNLOAD_FAIL_ON_DATALOSS``,
+  ``DOWNLOAD_VERIFY_CERTIFICATES`` (off: onion services are self-signed), ``CONCURRENT_REQUESTS(_PER_DOMAIN)``
+  (connection limits); per-request meta ``download_timeout``, ``download_maxsize``, ``download_warnsize``,
+  ``download_fail_on_dataloss``. ``meta["proxy"]`` is ignored (the pool chooses), ``Proxy-Authorization``
+  is never sent.
+
+Stats: ``narcowatch/tor/requests/<endpoint>``, ``narcowatch/tor/bytes``, ``narcowatch/tor/errors/<kind>``
+(``proxy_error/<SOCKS reply code>``, ``proxy_unreachable``, ``timeout``, ``tls``...),
+``narcowatch/tor/endpoint_down|endpoint_up/<endpoint>``, ``narcowatch/tor/blocked/<status>``,
+``narcowatch/tor/site_rotations``, ``narcowatch/tor/newnym/<endpoint>``, ``narcowatch/tor/refused/<why>``,
+``narcowatch/tor/sessions_opened|sessions_evicted``, ``narcowatch/direct/...`` in direct mode.
 """
 
 from __future__ import annotations
