@@ -35,7 +35,7 @@ from collections.abc import Callable, Hashable, Iterable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["FIELDS", "canonical_contact", "format_report", "load_jsonl", "score"]
+__all__ = ["FIELDS", "canonical_contact", "format_report", "load_jsonl", "score", "score_by_tag"]
 
 FIELDS: tuple[str, ...] = (
     "category",
@@ -325,6 +325,12 @@ def score(gold: list[dict[str, Any]], pred: list[dict[str, Any]]) -> dict[str, d
     result["_meta"] = {"items": float(n), "missing": float(missing),
                        "extra": float(len(set(by_id) - gold_ids))}
     return result
+
+
+def score_by_tag(gold: list[dict[str, Any]], pred: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, float]]]:
+    """`score` restricted to the gold rows carrying each tag (``obfuscated``, ``tiered``, ...)."""
+    tags = sorted({str(t) for row in gold for t in row.get("tags") or []})
+    return {tag: score([row for row in gold if tag in (row.get("tags") or [])], pred) for tag in tags}
 
 
 def format_report(scores: dict[str, dict[str, float]]) -> str:

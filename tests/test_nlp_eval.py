@@ -344,3 +344,17 @@ def test_language_accuracy_is_reported_apart() -> None:
     s = score(gold, pred)
     assert s["lang"]["accuracy"] == pytest.approx(2 / 3)
     assert "language accuracy: 0.667 (3 items)" in format_report(s)
+
+
+def test_score_by_tag_restricts_to_tagged_rows() -> None:
+    from nlp.evaluate import score_by_tag
+
+    gold = [{**_row("a", drugs=[_drug("cocaine")]), "tags": ["obfuscated"]},
+            {**_row("b", drugs=[_drug("heroin", "opioid")]), "tags": ["tiered", "obfuscated"]},
+            {**_row("c", category="other"), "tags": ["hard_negative"]}]
+    pred = [_pred("a", drugs=[_drug("cocaine")]), _pred("b"), _pred("c", category="sale")]
+    by_tag = score_by_tag(gold, pred)
+    assert set(by_tag) == {"obfuscated", "tiered", "hard_negative"}
+    assert by_tag["obfuscated"]["drugs"]["recall"] == pytest.approx(0.5)
+    assert by_tag["tiered"]["drugs"]["recall"] == 0.0
+    assert by_tag["hard_negative"]["category"]["accuracy"] == 0.0
