@@ -201,8 +201,12 @@ def _detector_signals(ev: _Evidence, model: _Model, text: str, drugs: list[dict]
     if others:
         done = ev.scores.get("precursor", 0.0)
         cap = model.signals.get("precursor_cap", {}).get("precursor", 99.0)
-        w = model.signals.get("precursor_other", {}).get("precursor", 0.0)
-        value = min(w * len(others), max(cap - done, 0.0))
+        tables = {p["name"]: p.get("table") for p in precursors}
+        value = sum(
+            model.signals.get("precursor_II" if tables.get(name) == "II" else "precursor_watch", {}).get("precursor", 0.0)
+            for name in others
+        )
+        value = min(value, max(cap - done, 0.0))
         if value:
             ev.add("precursor", value, "precursor chemical: " + ", ".join(others[:3]))
 

@@ -167,3 +167,44 @@ def test_hostile_text_finishes(text: str) -> None:
     cat, _ = classify(text, "ru", [], [], [], [])
     assert cat in CATEGORIES
     assert time.monotonic() - start < 60
+
+
+@pytest.mark.parametrize(
+    ("text", "drugs", "contacts", "expected"),
+    [
+        ("Беру USDT с шопов, выдаю наличные в Казани без вопросов", [], [], "laundering"),
+        ("Обмін крипти на готівку без верифікації, Львів", [], [], "laundering"),
+        ("Mixer service: clean coins back in 10 minutes, logs deleted", [], [], "laundering"),
+        ("Потрібні кур'єри-закладники у Львові, виплати щодня", [], [], "recruitment"),
+        ("Bank account holders wanted, keep 15% of every transfer", [], [], "recruitment"),
+        ("Срочно требуется химик с опытом, лаборатория за городом", [], [], "recruitment"),
+        ("Подростки, попробуйте — это просто хорошее настроение!", [{"substance": "alpha-pvp"}], [], "propaganda"),
+        ("Every student should try molly once, never hurt anyone", [{"substance": "mdma"}], [], "propaganda"),
+        ("0.5 — 1500, 1 — 2800, 2 — 5000. Пиши в бот", [], [{"type": "telegram", "value": "@x"}], "sale"),
+        ("Red phosphorus and crystal iodine for sale, bulk", [], [], "precursor"),
+        ("Лизергиновая кислота 1 г, CAS 82-58-6, под заказ", [{"substance": "lsd"}],
+         [{"type": "telegram", "value": "@x"}], "precursor"),
+    ],
+)
+def test_more_classes(text: str, drugs: list[dict], contacts: list[dict], expected: str) -> None:
+    cat, reasons = _classify(text, drugs, contacts=contacts)
+    assert cat == expected, reasons
+
+
+@pytest.mark.parametrize(
+    ("text", "drugs", "offers"),
+    [
+        # upstream drug detectors can fire on ordinary goods; the category must not turn them into sales
+        ("Fresh roasted coffee beans, 1kg Colombian for $25", [{"substance": "cocaine"}],
+         [{"substance": "cocaine", "grams": 1000.0, "amount": 25.0, "currency": "USD"}]),
+        ("Свежая травка для хомяков, 200 г — 150 ₽, зоомагазин", [{"substance": "cannabis"}],
+         [{"substance": "cannabis", "grams": 200.0, "amount": 150.0, "currency": "RUB"}]),
+        ("Лекция о вреде «солей» для подростков: инспектор рассказал о последствиях", [{"substance": "alpha-pvp"}],
+         []),
+        ("Банк предупреждает: мошенники предлагают обнал, не становитесь соучастником", [], []),
+        ("Ацетон для ремонта, строительный магазин, купить 1 л", [], []),
+    ],
+)
+def test_more_hard_negatives(text: str, drugs: list[dict], offers: list[dict]) -> None:
+    cat, reasons = _classify(text, drugs, offers)
+    assert cat == "other", reasons
