@@ -27,6 +27,7 @@ _GAP_RE = re.compile(r"[\s\-–,.'’()]{0,4}")
 _CAS_RE = re.compile(r"(?<![\d-])(\d{2,7})-(\d{2})-(\d)(?![\d-])")
 _CAS_FULL_RE = re.compile(r"\d{2,7}-\d{2}-\d")
 _MAX_TOKENS = 10
+_CAS_NEAR = 16  # characters between a name and "(CAS ...)" that still bind them
 _ENDINGS = tuple(
     sorted(
         "ами ями ому ему ого его ой ей ом ем ою ею ью ам ям ах ях ов ев ий ый ая ое ие ые а я о е и ы у ю ь й"
@@ -172,6 +173,9 @@ def find_precursors(text: str) -> list[dict]:
         if lows[i] not in idx.first and stm(i) not in idx.first and lem(i) not in idx.first:
             i += 1
             continue
+        if i > 0 and text[toks[i - 1].end() : toks[i].start()] in ("-", "‐"):
+            i += 1  # inside a longer chemical name: "1-бензил-4-пиперидон" is not 4-piperidone
+            continue
         # Walk right while the joined forms are still a prefix of some name (bounded by _MAX_TOKENS).
         limit = 0
         low_acc = lem_acc = stem_acc = ""
@@ -212,6 +216,14 @@ def find_precursors(text: str) -> list[dict]:
         entry = idx.by_cas.get(cas)
         if entry is not None and valid_cas(cas):
             hits.append(_hit(entry, m.start(), m.end()))
+    # "BMK glycidate (CAS 41232-97-7)": an explicit CAS right after a generic name is the more specific hit.
+    cas_hits = [h for h in hits if text[h["start"] : h["end"]] == h["cas"]]
+    hits = [
+        h
+        for h in hits
+        if h in cas_hits
+        or not any(0 <= c["start"] - h["end"] <= _CAS_NEAR and c["name"] != h["name"] for c in cas_hits)
+    ]
     # A CAS number's digits can also start a name window ("4-ANPP"): drop name hits inside CAS hits.
     cas_spans = [(h["start"], h["end"]) for h in hits if text[h["start"] : h["end"]] == h["cas"]]
     hits = [

@@ -158,3 +158,18 @@ def test_hostile_text_finishes(text: str) -> None:
     start = time.monotonic()
     find_precursors(text)
     assert time.monotonic() - start < 60
+
+
+def test_explicit_cas_after_a_generic_name_wins() -> None:
+    hits = find_precursors("Selling BMK glycidate (CAS 41232-97-7), 1kg")
+    assert [(h["name"], h["cas"]) for h in hits] == [("bmk ethyl glycidate", "41232-97-7")]
+
+
+def test_names_inside_longer_chemical_names_do_not_match() -> None:
+    hits = find_precursors("Продаём 1-бензил-4-пиперидон и 4-ANPP")
+    assert [h["name"] for h in hits] == ["1-benzyl-4-piperidone", "4-anpp"]
+
+
+def test_lower_case_p2p_is_peer_to_peer() -> None:
+    assert find_precursors("прогоняем через p2p обменники") == []
+    assert [h["name"] for h in find_precursors("P2P в наличии")] == ["phenylacetone"]
