@@ -60,8 +60,8 @@ def test_start_two_status_stop(tor_network: tornet.TorNetwork, state_dir: Path, 
 
     # both really carry traffic to the onion service
     for inst in insts:
-        status, _ = tornet.socks_http_get(inst["socks_port"], tor_network.onion_hostname, tornet.READY_PATH,
-                                          port=81)
+        status, _ = tornet.socks_http_get_retry(
+            inst["socks_port"], tor_network.onion_hostname, tornet.READY_PATH, port=81)
         assert status == 200
 
     code, out = _run("status", "--state-dir", str(state_dir), "--json")
@@ -101,8 +101,8 @@ def test_attach_existing_tor_is_reported_and_never_stopped(
     code, out = _run("stop", "--state-dir", str(state_dir))
     assert code == 0 and "left running" in out
     assert tor_network.client.proc is not None and tor_network.client.proc.poll() is None
-    status, _ = tornet.socks_http_get(tor_network.socks_port, tor_network.onion_hostname, tornet.READY_PATH,
-                                      port=81)
+    status, _ = tornet.socks_http_get_retry(
+        tor_network.socks_port, tor_network.onion_hostname, tornet.READY_PATH, port=81)
     assert status == 200
 
 

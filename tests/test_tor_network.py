@@ -63,17 +63,8 @@ def onion_market(tor_network: tornet.TorNetwork) -> Iterator[str]:
 
     with FixtureServer(World.generate(seed=WORLD_SEED), market_port=tor_network.target_port, only="market") as server:
         # the network is up (harness readiness check); now the market must answer at the onion address too
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                status, body = tornet.socks_http_get(tor_network.socks_port, tor_network.onion_hostname, "/")
-                if status == 200:
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-            time.sleep(0.5)
-        assert b"category" in body
+        status, body = tornet.socks_http_get_retry(tor_network.socks_port, tor_network.onion_hostname, "/")
+        assert status == 200 and b"category" in body
         yield server.market_url
 
 

@@ -544,6 +544,21 @@ def socks_http_get(
     return int(m.group(1)), body
 
 
+def socks_http_get_retry(
+    socks_port: int, host: str, path: str = "/", port: int = 80, within: float = 30.0
+) -> tuple[int, bytes]:
+    """``socks_http_get`` retried every second for ``within`` seconds: a client that just bootstrapped may
+    still be fetching the onion descriptor or building its first rendezvous circuit."""
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            return socks_http_get(socks_port, host, path, port=port, timeout=15)
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(1.0)
+
+
 # ---------------------------------------------------------------------- pytest fixture
 # One network per test session, shared by every module that uses the fixture (pytest makes one fixture
 # definition per importing module), even if this file gets imported as both "tornet" and "tests.tornet".

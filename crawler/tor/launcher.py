@@ -370,24 +370,33 @@ class TorLauncher:
         inst.torrc_path.write_text(build_torrc(inst, self.torrc_extra))
         if inst.log_path.exists():  # keep the previous run's log, but don't read its progress
             inst.log_path.replace(inst.log_path.with_suffix(".log.1"))
-        stderr = (data_dir / "stderr.log").open("ab")
+        # tor reports torrc and start-up errors on stdout, before its own log file is open
+        output = (data_dir / "tor.out").open("ab")
         try:
             proc = subprocess.Popen(
                 [binary, "-f", str(inst.torrc_path)],
                 stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=stderr,
+                stdout=output,
+                stderr=subprocess.STDOUT,
                 cwd=data_dir,
                 env=dict(os.environ, MALLOC_ARENA_MAX="1"),
                 start_new_session=self.detach,
             )
         finally:
-            stderr.close()
+            output.close()
         self._procs[inst.name] = proc
         inst.pid = proc.pid
         inst.started_at = time.time()
         LOG.info("started %s: pid %d, socks %d, control %s", inst.name, proc.pid, inst.socks_port,
                  inst.control_port)
+
+    def is_running(self, inst: TorInstance) -> bool:
+        """Like ``inst.is_running()``, but exact for processes this launcher started: between fork and
+        exec a new child's command line is still ours, which the PID-reuse check would misread."""
+        proc = self._procs.get(inst.name)
+        if proc is not None and proc.pid == inst.pid:
+            return proc.poll() is None
+        return inst.is_running()
 
     def progress(self, inst: TorInstance) -> int:
         """Bootstrap percentage: from the log for launched instances, the control port for attached ones."""
@@ -420,7 +429,7 @@ class TorLauncher:
         while True:
             done = True
             for inst in todo:
-                if not inst.external and not inst.is_running():
+                if not inst.external and not self.is_running(inst):
                     raise TorLaunchError(f"{inst.name} exited during bootstrap: {self._tail(inst)}")
                 pct = self.progress(inst)
                 if pct != last.get(inst.name):
@@ -439,7 +448,7 @@ class TorLauncher:
         """Start again every launched instance whose process is gone (same ports and directory)."""
         restarted = []
         for inst in self.instances:
-            if inst.external or inst.is_running():
+            if inst.external or self.is_running(inst):
                 continue
             LOG.warning("%s (pid %s) is not running; restarting it", inst.name, inst.pid)
             inst.restarts += 1 if inst.pid else 0
@@ -463,7 +472,7 @@ class TorLauncher:
 
         out = []
         for inst in self.instances:
-            alive = inst.is_running()
+            alive = self.is_running(inst)
             bootstrap: int | None = None
             circuit: bool | None = None
             control_ok = False
@@ -492,7 +501,7 @@ class TorLauncher:
         """SIGTERM a launched instance (SIGKILL after ``timeout``); True when it is gone."""
         if inst.external or not inst.pid:
             return True
-        if inst.is_running():
+        if self.is_running(inst):
             try:
                 os.kill(inst.pid, signal.SIGTERM)
             except ProcessLookupError:
@@ -533,7 +542,7 @@ class TorLauncher:
 
     def _tail(self, inst: TorInstance, lines: int = 5) -> str:
         texts = []
-        for path in (inst.log_path, Path(inst.data_dir) / "stderr.log" if inst.data_dir else None):
+        for path in (inst.log_path, Path(inst.data_dir) / "tor.out" if inst.data_dir else None):
             if path is not None and path.exists():
                 texts += path.read_text(errors="replace").splitlines()[-lines:]
         return " | ".join(texts) or "(no log output)"
