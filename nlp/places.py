@@ -224,10 +224,15 @@ def _tokens(text: str) -> list[_Tok]:
 
 
 def _mostly_upper(text: str) -> bool:
-    letters = [c for c in text if c.isalpha()]
+    """True for ALL-CAPS or Title Case text, where capitalisation says nothing about proper names."""
+    sample = text[:5000]
+    letters = [c for c in sample if c.isalpha()]
     if not letters:
         return False
-    return sum(c.isupper() for c in letters) / len(letters) > 0.6
+    if sum(c.isupper() for c in letters) / len(letters) > 0.6:
+        return True
+    words = [w for w in _TOKEN_RE.findall(sample) if w[:1].isalpha()]
+    return len(words) >= 4 and sum(w[:1].isupper() for w in words) / len(words) > 0.7
 
 
 def _sentence_initial(text: str, toks: list[_Tok], i: int) -> bool:
@@ -251,7 +256,7 @@ def _ambiguous_ok(text: str, toks: list[_Tok], i: int, n: int, all_caps: bool) -
     if _cue_before(text, toks, i):
         return True
     word = toks[i].text
-    capitalised = word[:1].isupper() and not (all_caps and word.isupper() and len(word) > 1)
+    capitalised = word[:1].isupper() and not all_caps
     if not capitalised:
         return False
     if not _sentence_initial(text, toks, i):

@@ -60,6 +60,7 @@ class Precursor:
     cas: str | None
     table: str  # I | II | watch
     note: str
+    not_near: tuple[str, ...] = ()  # lower-case words that make a hit another thing ("NPP" near "testosterone")
 
 
 @dataclass
@@ -100,9 +101,9 @@ def _index() -> _Index:
         if not header:
             header = True
             continue
-        cols = line.split("\t") + [""] * 5
-        name, cas, table, names, note = cols[:5]
-        entry = Precursor(name, cas or None, table, note)
+        cols = line.split("\t") + [""] * 6
+        name, cas, table, names, note, not_near = cols[:6]
+        entry = Precursor(name, cas or None, table, note, tuple(w for w in not_near.lower().split("|") if w))
         if cas:
             idx.by_cas[cas] = entry
         synonyms = [n.strip() for n in names.split("|")]
@@ -139,6 +140,17 @@ def precursor_table() -> list[Precursor]:
     for entry in [*idx.by_key.values(), *idx.exact.values()]:
         seen.setdefault(entry.name, entry)
     return list(seen.values())
+
+
+_NOT_NEAR_WINDOW = 60
+
+
+def _near_excluded(text: str, hit: dict, idx: _Index) -> bool:
+    entry = next((e for e in idx.by_cas.values() if e.name == hit["name"]), None)
+    if entry is None or not entry.not_near:
+        return False
+    window = text[max(0, hit["start"] - _NOT_NEAR_WINDOW) : hit["end"] + _NOT_NEAR_WINDOW].lower()
+    return any(word in window for word in entry.not_near)
 
 
 def _hit(entry: Precursor, start: int, end: int) -> dict:
@@ -216,6 +228,7 @@ def find_precursors(text: str) -> list[dict]:
         entry = idx.by_cas.get(cas)
         if entry is not None and valid_cas(cas):
             hits.append(_hit(entry, m.start(), m.end()))
+    hits = [h for h in hits if not _near_excluded(text, h, idx)]
     # "BMK glycidate (CAS 41232-97-7)": an explicit CAS right after a generic name is the more specific hit.
     cas_hits = [h for h in hits if text[h["start"] : h["end"]] == h["cas"]]
     hits = [

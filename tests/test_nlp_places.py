@@ -321,3 +321,9 @@ def test_handles_emails_and_urls_are_not_places() -> None:
     text = "пиши @berlin_k_shards, t.me/paris_coco_24, moscow.shop@mail.ru или @mia_snow_peru"
     assert find_places(text, "ru") == []
     assert _names("Methadone oral solution, Ships from USA", "en") == [("United States", "US")]
+
+
+def test_title_case_listing_titles_do_not_make_common_words_places() -> None:
+    assert find_places("1x THC Bath Bomb Georgia Pie Terp Sauce", "en") == []
+    assert find_places("35 Each, 1mL THC Distillate Oral Syringes", "en") == []
+    assert _names("Cookies Premium Cartridge Shipped From Germany", "en") == [("Germany", "DE")]

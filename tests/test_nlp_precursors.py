@@ -173,3 +173,8 @@ def test_names_inside_longer_chemical_names_do_not_match() -> None:
 def test_lower_case_p2p_is_peer_to_peer() -> None:
     assert find_precursors("прогоняем через p2p обменники") == []
     assert [h["name"] for h in find_precursors("P2P в наличии")] == ["phenylacetone"]
+
+
+def test_npp_near_steroid_words_is_nandrolone_not_the_fentanyl_precursor() -> None:
+    assert find_precursors("Cerberus Pharma Nandrotest Testosterone NPP 100mg/ml") == []
+    assert [h["name"] for h in find_precursors("NPP и ANPP оптом")] == ["npp", "4-anpp"]
