@@ -133,3 +133,54 @@ def test_onion_crawl_indexes_the_same_items_as_a_direct_crawl(
     assert [i["nlp"].get("drugs") for i in sorted(listings_onion, key=_content)] == [
         i["nlp"].get("drugs") for i in sorted(listings_direct, key=_content)
     ]
+
+
+def test_operator_workflow_tor_start_then_narcowatch_crawl_of_the_onion(
+    tor_network: tornet.TorNetwork, onion_market: str, tmp_path: Path
+) -> None:
+    """`narcowatch tor start -n 2` (joined to the private network), then `narcowatch crawl source.toml` of
+    the onion with the printed proxies and control ports: the store gets every listing of the market."""
+    from crawler.tor.launcher import TorLauncher, pid_alive
+    from fixtures.world import World
+
+    extra = tmp_path / "private-net.torrc"
+    extra.write_text("\n".join(tor_network.client_torrc_lines()) + "\n")
+    state = tmp_path / "tor"
+    env = dict(os.environ, NARCOWATCH_HOME=str(tmp_path / "home"))
+    try:
+        started = subprocess.run(
+            [sys.executable, "-m", "narcowatch", "tor", "start", "-n", "2", "--state-dir", str(state),
+             "--torrc-extra", str(extra), "--timeout", "120"],
+            cwd=REPO, env=env, capture_output=True, text=True, timeout=150,
+        )
+        assert started.returncode == 0, started.stdout + started.stderr
+        hints = dict(line.split("=", 1) for line in started.stdout.splitlines()
+                     if line.startswith("NARCOWATCH_TOR_"))
+        proxies = hints["NARCOWATCH_TOR_PROXIES"].split(",")
+        assert len(proxies) == 2 and all(p.startswith("socks5h://127.0.0.1:") for p in proxies)
+        source = tmp_path / "onion-market.toml"
+        source.write_text(
+            "# source: the fixture market behind the private network's onion service (test)\n"
+            'name = "onion-market"\nspider = "market"\nadapter = "fixture-market"\n'
+            f'start_url = "{tor_network.onion_url}"\ntransport = "tor"\n'
+            f"[tor]\nproxies = {json.dumps(proxies)}\n"
+        )
+        store = tmp_path / "crawl.db"
+        crawl = subprocess.run(
+            [sys.executable, "-m", "narcowatch", "crawl", str(source), "--store", str(store),
+             "--set", f"NARCOWATCH_TOR_CONTROL_PORTS={hints['NARCOWATCH_TOR_CONTROL_PORTS']}"],
+            cwd=REPO, env=env, capture_output=True, text=True, timeout=180,
+        )
+        assert crawl.returncode == 0, crawl.stdout + crawl.stderr[-3000:]
+        assert "onion-market: finished" in crawl.stdout, crawl.stdout
+    finally:
+        launcher = TorLauncher(state)
+        pids = [i.pid for i in launcher.instances]
+        launcher.stop_all()
+    assert pids and not any(pid_alive(p) for p in pids)
+    world = World.generate(seed=WORLD_SEED)
+    listings = _stored(store, "onion-market", "listing")
+    assert {urlsplit(i["url"]).hostname for i in listings} == {tor_network.onion_hostname}
+    assert {(i["title"], i["price"], i["currency"], i["vendor"]) for i in listings} == {
+        (f.title, f.price, f.currency, f.vendor) for f in world.listings
+    }
