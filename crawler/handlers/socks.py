@@ -178,6 +178,7 @@ class SocksDownloadHandler:
         self._direct: aiohttp.ClientSession | None = None
         self._probes: dict[str, asyncio.Task[bool]] = {}
         self._probe_task: asyncio.Task[None] | None = None
+        self._probe_all: asyncio.Task[int] | None = None
         self._ssl: ssl.SSLContext | bool = self._make_ssl(config)
         self._closing = False
         self._warned_proxy_meta = False
@@ -304,8 +305,12 @@ class SocksDownloadHandler:
         try:
             return self.pool.endpoint_for(site)
         except NoLiveEndpointError:
-            # Every endpoint is down: probe now rather than wait for the loop, then fail closed.
-            await self.pool.probe_down()
+            # Every endpoint is down: probe now (one probe round shared by all waiting requests) rather
+            # than wait for the loop, then fail closed.
+            task = self._probe_all
+            if task is None or task.done():
+                task = self._probe_all = asyncio.get_running_loop().create_task(self.pool.probe_down())
+            await asyncio.shield(task)
             return self.pool.endpoint_for(site)
 
     # -- download ------------------------------------------------------------------------------
