@@ -65,6 +65,7 @@ from scrapy.exceptions import (
 )
 from scrapy.http import Headers
 from scrapy.responsetypes import responsetypes
+from scrapy.utils.asyncio import is_asyncio_available
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.python.failure import Failure
 
@@ -195,6 +196,15 @@ class SocksDownloadHandler:
         existing = _INSTANCES.get(crawler)
         if isinstance(existing, cls):
             return existing
+        try:
+            asyncio_ok = is_asyncio_available()
+        except RuntimeError:  # no reactor installed yet (unit tests): nothing to check
+            asyncio_ok = True
+        if not asyncio_ok:
+            raise NotConfigured(
+                "SocksDownloadHandler needs asyncio: set TWISTED_REACTOR to "
+                "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+            )
         handler = cls(crawler, Config.from_settings(crawler.settings))
         _INSTANCES[crawler] = handler
         return handler
