@@ -41,6 +41,96 @@ class _Rule:
     cap: float
     label: str
     regex: re.Pattern[str] | None = None
+    gate: tuple[str, ...] | None = None  # the regex can only match where one of these literals occurs
+
+
+def _split_top(pattern: str) -> list[str]:
+    """Top-level alternatives of a regex (``a|(?:b|c)d`` -> ``["a", "(?:b|c)d"]``)."""
+    parts, depth, cls, start, i = [], 0, False, 0, 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if cls:
+            cls = ch != "]"
+        elif ch == "[":
+            cls = True
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            parts.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    parts.append(pattern[start:])
+    return parts
+
+
+def _group_end(pattern: str, open_at: int) -> int:
+    depth, i, cls = 0, open_at, False
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if cls:
+            cls = ch != "]"
+        elif ch == "[":
+            cls = True
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return -1
+
+
+def _leading_literals(alt: str) -> list[str] | None:
+    """Literal strings one of which must start any match of ``alt``; None when unknown."""
+    while alt.startswith(("(?<!", "(?<=")):  # lookbehinds consume nothing
+        end = _group_end(alt, 0)
+        if end < 0:
+            return None
+        alt = alt[end + 1 :]
+    if alt.startswith("(?:"):
+        end = _group_end(alt, 0)
+        if end < 0 or (end + 1 < len(alt) and alt[end + 1] in "?*{"):
+            return None
+        out: list[str] = []
+        for sub in _split_top(alt[3:end]):
+            lits = _leading_literals(sub)
+            if not lits:
+                return None
+            out.extend(lits)
+        return out
+    lit: list[str] = []
+    i = 0
+    while i < len(alt):
+        ch = alt[i]
+        if ch == "\\" and i + 1 < len(alt) and alt[i + 1] in "$.-/+%#":
+            ch, i = alt[i + 1], i + 1  # an escaped punctuation mark is a literal character
+        elif ch in "\\[](){}?*+|.^$":
+            if ch in "?*{" and lit:
+                lit.pop()  # the previous char is optional or repeated
+            break
+        lit.append(ch)
+        i += 1
+    literal = "".join(lit)
+    return [literal] if len(literal) >= 2 else None
+
+
+def _gate(pattern: str) -> tuple[str, ...] | None:
+    out: list[str] = []
+    for alt in _split_top(pattern):
+        lits = _leading_literals(alt)
+        if not lits:
+            return None
+        out.extend(lits)
+    return tuple(dict.fromkeys(out))
 
 
 @dataclass
@@ -55,6 +145,7 @@ class _Model:
     signals: dict[str, dict[str, float]]
 
 
+@lru_cache(maxsize=100_000)
 def _lem(word: str) -> str:
     low = word.lower().replace("ё", "е")
     return lemma(low, "ru") if len(low) <= 40 and _CYR_RE.search(low) else low
@@ -73,6 +164,8 @@ def _model() -> _Model:
         rule = _Rule(spec["class"], spec.get("tag", ""), weight, float(spec.get("cap", weight)), spec["label"])
         if "regex" in spec:
             rule.regex = re.compile(spec["regex"], re.IGNORECASE)
+            gate = spec.get("gate")
+            rule.gate = tuple(g.lower() for g in gate) if gate else _gate(spec["regex"].lower())
         idx = len(model.rules)
         model.rules.append(rule)
         for term in spec.get("lemmas", []):
@@ -114,8 +207,11 @@ def _rule_hits(text: str, model: _Model) -> dict[int, list[str]]:
     toks = _TOKEN_RE.findall(text)
     lows = [t.lower().replace("ё", "е") for t in toks]
     lems = [_lem(t) for t in toks]
+    single, phrases = model.single, model.phrases
     for i, (low, lem) in enumerate(zip(lows, lems, strict=True)):
-        for idx in {*model.single.get(low, ()), *model.single.get(lem, ())}:
+        if low not in single and lem not in single and low not in phrases and lem not in phrases:
+            continue
+        for idx in {*single.get(low, ()), *single.get(lem, ())}:
             note(idx, low)
         for first in {low, lem}:
             for phrase, idx in model.phrases.get(first, ()):
@@ -127,6 +223,8 @@ def _rule_hits(text: str, model: _Model) -> dict[int, list[str]]:
         for m in pattern.finditer(lowered):
             note(idx, m.group())
     for idx, rule in enumerate(model.rules):
+        if rule.gate is not None and not any(lit in lowered for lit in rule.gate):
+            continue  # a cheap substring test spares a regex pass over the whole post
         if rule.regex is not None:
             for m in rule.regex.finditer(lowered):
                 note(idx, " ".join(m.group().split()))

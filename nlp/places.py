@@ -95,6 +95,7 @@ _ENDINGS = tuple(
 _MIN_STEM = 4
 
 
+@lru_cache(maxsize=100_000)
 def _stem(word: str) -> str:
     low = word.lower().replace("ё", "е").replace("’", "'")
     if not _CYR_RE.search(low) and not _UK_RE.search(low):
@@ -108,6 +109,7 @@ def _stem(word: str) -> str:
 _MAX_WORD = 40  # longer "words" are junk (or hostile input): never lemmatised, never a place
 
 
+@lru_cache(maxsize=100_000)
 def _tok_lemma(word: str) -> str:
     if len(word) > _MAX_WORD or (not _CYR_RE.search(word) and not _UK_RE.search(word)):
         return word.lower()
@@ -303,6 +305,16 @@ def _window_limit(gaz: _Gazetteer, text: str, toks: list[_Tok], i: int, keys: li
 
 def _scan(text: str, relaxed: bool = False) -> list[tuple[Place, int, int, _Name]]:
     """Longest-match scan; ``relaxed`` accepts ambiguous names (the caller already saw a place cue)."""
+    return list(_scan_cached(text, relaxed))
+
+
+# find_places and find_shipping scan the same post one after the other: remember the last few scans.
+@lru_cache(maxsize=64)
+def _scan_cached(text: str, relaxed: bool) -> tuple[tuple[Place, int, int, _Name], ...]:
+    return tuple(_scan_uncached(text, relaxed))
+
+
+def _scan_uncached(text: str, relaxed: bool) -> list[tuple[Place, int, int, _Name]]:
     gaz = _gazetteer()
     toks = _tokens(text)
     if not toks:
@@ -500,6 +512,11 @@ _PLACE_SUFFIX_RE = re.compile(
 _PLACE_PREFIX_RE = re.compile(
     r"(?<![^\W_])(?:across|throughout|within|вся|всей|по\s{1,3}всей|по\s{1,3}всему)\s{1,3}$", re.IGNORECASE
 )
+_MARKER_ANY_RE = re.compile(
+    r"(?<![^\W_])(?:only|wide|domestic|shipping|postage|delivery|stock|tracked|across|throughout|within|вся|всей"
+    r"|всему)(?![^\W_])",
+    re.IGNORECASE,
+)
 _DOMESTIC_RE = re.compile(r"(?<![^\W_])(?:domestic|по\s{1,3}стране)(?![^\W_])", re.IGNORECASE)
 
 
@@ -556,8 +573,10 @@ def find_shipping(text: str, lang: str = "") -> tuple[list[str], list[str]]:
             segment, _ = _cut(raw, _TO_STOP_RE)
             ships_to.extend(_segment_codes(segment, cities=False))
     # "UK only", "Canada-wide", "EU shipping", "across EU", "вся Россия"
-    marked = [(p.country, s, e) for p, s, e, _ in _scan(text) if p.type != "city"]
-    marked += [(code, s, e) for key, s, e in _region_hits(text) for code in _regions().codes[key]]
+    marked: list[tuple[str, int, int]] = []
+    if _MARKER_ANY_RE.search(text):
+        marked = [(p.country, s, e) for p, s, e, _ in _scan(text) if p.type != "city"]
+        marked += [(code, s, e) for key, s, e in _region_hits(text) for code in _regions().codes[key]]
     for code, start, end in marked:
         if _PLACE_SUFFIX_RE.match(text, end) or _PLACE_PREFIX_RE.search(text[max(0, start - 20) : start]):
             ships_to.append(code)

@@ -208,3 +208,28 @@ def test_more_classes(text: str, drugs: list[dict], contacts: list[dict], expect
 def test_more_hard_negatives(text: str, drugs: list[dict], offers: list[dict]) -> None:
     cat, reasons = _classify(text, drugs, offers)
     assert cat == "other", reasons
+
+
+_GATE_SAMPLES = [
+    "Требуются кладмены, от 100к в неделю, без опыта, $500 per day, 30% commission, 6 figures",
+    "работа на склад, ищем водителей, нужны курьеры по закладкам, job in shop",
+    "cash out, money laundering, карты на дропов, drop cards, btc mixer, чистые деньги, вывод грязных",
+    "принимаю с шопов, from market profits, market profits, происхождения средств, без вопросов о происхождении",
+    "без kyc, no registration, logs deleted, anonymous, анонимно",
+    "легалка абсолютно безопасна, not addictive, everyone should try, parents lied, кто не нюхал тот не жил",
+    "по рецепту, with a prescription, аптека, pharmacy, противопоказания, инструкция по применению",
+    "CAS 80532-66-7, cas no. 108-24-7, за 1500 за грамм, 2500 руб, 0.5 — 1500, 1 — 2800",
+    "ежедневные выплаты, лёгкие деньги, высокий доход, работа без залога, легкий заробіток, виплати щодня",
+]
+
+
+def test_regex_gates_never_hide_a_match() -> None:
+    """A rule's gate (cheap substring pre-check) must contain a literal of every text its regex matches."""
+    model = category._model()
+    gated = [r for r in model.rules if r.regex is not None and r.gate]
+    assert len(gated) >= 6
+    for rule in gated:
+        for sample in _GATE_SAMPLES:
+            lowered = sample.lower()
+            for m in rule.regex.finditer(lowered):
+                assert any(lit in lowered[m.start() : m.end()] for lit in rule.gate), (rule.label, m.group())
