@@ -619,6 +619,11 @@ def _delivery() -> _Delivery:
 
 def find_delivery(text: str) -> list[str]:
     """Delivery methods named in ``text`` (vocabulary in the module docstring), first-seen order."""
+    return list(_find_delivery_cached(text))
+
+
+@lru_cache(maxsize=64)  # the pipeline and nlp.category both ask for the same post
+def _find_delivery_cached(text: str) -> tuple[str, ...]:
     dl = _delivery()
     toks = _tokens(text)
     surfaces = [t.text for t in toks]
@@ -650,4 +655,4 @@ def find_delivery(text: str) -> list[str]:
                 matched = n
                 break
         i += matched or 1
-    return _dedupe(found)
+    return tuple(_dedupe(found))

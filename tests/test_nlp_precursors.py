@@ -12,7 +12,13 @@ import pytest
 from nlp import precursors
 from nlp.precursors import find_precursors, precursor_table, valid_cas
 
-SEED = Path("/work/shared/data/lexicons/precursors-incb-tables/precursors_incb_tables.csv")
+_SEED_REL = Path("data/lexicons/precursors-incb-tables/precursors_incb_tables.csv")
+# shared/ sits beside the repository (CI lays a copy there); /work/shared on a developer machine
+SEED = next(
+    (p for p in (Path(__file__).resolve().parents[2] / "shared" / _SEED_REL, Path("/work/shared") / _SEED_REL)
+     if p.is_file()),
+    Path("/work/shared") / _SEED_REL,
+)
 
 
 @pytest.mark.parametrize(

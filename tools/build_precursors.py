@@ -15,7 +15,12 @@ from pathlib import Path
 
 from nlp.precursors import precursor_table, valid_cas
 
-SEED = Path("/work/shared/data/lexicons/precursors-incb-tables/precursors_incb_tables.csv")
+_SEED_REL = Path("data/lexicons/precursors-incb-tables/precursors_incb_tables.csv")
+SEED = next(
+    (p for p in (Path(__file__).resolve().parents[2] / "shared" / _SEED_REL, Path("/work/shared") / _SEED_REL)
+     if p.is_file()),
+    Path("/work/shared") / _SEED_REL,
+)
 
 
 def main(argv: list[str]) -> int:
