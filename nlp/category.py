@@ -42,6 +42,8 @@ class _Rule:
     label: str
     regex: re.Pattern[str] | None = None
     gate: tuple[str, ...] | None = None  # the regex can only match where one of these literals occurs
+    # the regex split into its top-level alternatives, each with its own gate (None: always run it)
+    parts: list[tuple[re.Pattern[str], tuple[str, ...] | None]] = field(default_factory=list)
 
 
 def _split_top(pattern: str) -> list[str]:
@@ -163,9 +165,21 @@ def _model() -> _Model:
         weight = float(spec["weight"])
         rule = _Rule(spec["class"], spec.get("tag", ""), weight, float(spec.get("cap", weight)), spec["label"])
         if "regex" in spec:
-            rule.regex = re.compile(spec["regex"], re.IGNORECASE)
+            # Patterns are lower-case and run on lower-cased text: without IGNORECASE, re can use its
+            # fast literal-prefix search.
+            if spec["regex"] != spec["regex"].lower() and re.sub(r"\\.", "", spec["regex"]) != re.sub(
+                r"\\.", "", spec["regex"]
+            ).lower():
+                raise ValueError(f"category rule {spec['label']!r}: regex must be lower-case")
+            rule.regex = re.compile(spec["regex"])
             gate = spec.get("gate")
             rule.gate = tuple(g.lower() for g in gate) if gate else _gate(spec["regex"].lower())
+            if gate:
+                rule.parts = [(rule.regex, rule.gate)]
+            else:  # one pass per alternative, run only where its leading literal occurs
+                for alt in _split_top(spec["regex"]):
+                    lits = _leading_literals(alt.lower())
+                    rule.parts.append((re.compile(alt), tuple(lits) if lits else None))
         idx = len(model.rules)
         model.rules.append(rule)
         for term in spec.get("lemmas", []):
@@ -225,11 +239,15 @@ def _rule_hits(text: str, model: _Model) -> dict[int, list[str]]:
     for idx, rule in enumerate(model.rules):
         if rule.gate is not None and not any(lit in lowered for lit in rule.gate):
             continue  # a cheap substring test spares a regex pass over the whole post
-        if rule.regex is not None:
-            for m in rule.regex.finditer(lowered):
+        for pattern, gate in rule.parts:
+            if gate is not None and not any(lit in lowered for lit in gate):
+                continue
+            for m in pattern.finditer(lowered):
                 note(idx, " ".join(m.group().split()))
                 if len(hits[idx]) >= _MAX_REASONS_PER_RULE:
                     break
+            if len(hits.get(idx, ())) >= _MAX_REASONS_PER_RULE:
+                break
     return hits
 
 
