@@ -171,6 +171,7 @@ def _model() -> _Model:
                 r"\\.", "", spec["regex"]
             ).lower():
                 raise ValueError(f"category rule {spec['label']!r}: regex must be lower-case")
+            spec["regex"] = spec["regex"].replace("ё", "е")  # the text is folded the same way
             rule.regex = re.compile(spec["regex"])
             gate = spec.get("gate")
             rule.gate = tuple(g.lower() for g in gate) if gate else _gate(spec["regex"].lower())
