@@ -26,7 +26,7 @@ import nlp.components  # noqa: F401  (registers the narcowatch_* factories)
 logger = logging.getLogger(__name__)
 
 PIPELINE_CFG = Path(__file__).parent / "pipeline.cfg"
-MAX_CHARS = 200_000
+MAX_CHARS = 100_000
 BATCH_SIZE = 64
 RESULT_KEYS = ("id", "lang", "category", "category_reasons", "drugs", "offers", "contacts", "places",
                "ships_from", "ships_to", "precursors", "delivery")

@@ -12,6 +12,7 @@ document has context (a quantity, a price, an unambiguous drug word or a shop wo
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from collections import Counter
@@ -24,6 +25,8 @@ from nlp.normalize import Normalized
 
 DATA_DIR = Path(__file__).parent / "data"
 _MAX_NGRAM = 5
+MAX_MENTIONS = 1000  # per document; later mentions are not reported (bounds the per-mention passes)
+_MAX_EMOJI = 1000
 _WINDOW = 3
 _FORM_WINDOW = 4
 _KEY = re.compile(r"[\W_]+")
@@ -38,6 +41,7 @@ _CONTEXT_RE = re.compile(
 _UG_DOSE = re.compile(r"(?<![\d.,])\d{1,6}(?:[.,]\d{1,3})?\s?(?:ug|µg|μg|mcg|мкг|ugh|ugl|micro\s?grams?)(?![^\W\d_])")
 
 
+_NEWLINE = re.compile("\n")
 _HAND_MADE = frozenset({"core", "slang_ru", "brands", "strains"})
 
 
@@ -64,6 +68,7 @@ class DrugLexicon:
     emoji_re: re.Pattern[str] | None = None
     glued_re: re.Pattern[str] | None = None
     dose_fallback: bool = True
+    prefixes: frozenset[str] = frozenset()
 
     @classmethod
     def from_dir(cls, data_dir: Path = DATA_DIR) -> DrugLexicon:
@@ -83,6 +88,7 @@ class DrugLexicon:
             k = key(row[0])
             lex.ambiguous[k] = lex.ambiguous.get(k, frozenset()) | frozenset(w.lower() for w in neighbours)
         lex.forms = {key(r[0]): r[1] for r in _rows(data_dir / "forms.tsv")}
+        lex.prefixes = frozenset(k[:n] for k in lex.entries if k.isalpha() for n in range(1, len(k) + 1))
         names = sorted({k for k, e in lex.entries.items() if k == key(e["substance"]) and len(k) >= 4
                         and k.isascii() and k.isalpha() and not e.get("ambiguous") and k not in lex.ambiguous},
                        key=len, reverse=True)
@@ -175,6 +181,8 @@ def find_drugs(original: str, norm: Normalized, lex: DrugLexicon, lang: str = ""
             entry, last = found
             hits.append(_Hit(entry, i, last, start, toks[last][2], entry.get("form")))
             i = last + 1
+            if len(hits) >= MAX_MENTIONS:
+                break
         else:
             i += 1
 
@@ -183,6 +191,8 @@ def find_drugs(original: str, norm: Normalized, lex: DrugLexicon, lang: str = ""
         for m in lex.emoji_re.finditer(original):
             substance, form = lex.emoji[m.group()]
             emoji_hits.append((m.start(), m.end(), substance, form))
+            if len(emoji_hits) >= _MAX_EMOJI:
+                break
 
     hits = _apply_context(hits, toks, text, lex, lang, lkey, bool(emoji_hits))
     hits = _prefer_specific(hits, text, lex)
@@ -245,19 +255,24 @@ def _prefer_specific(hits: list[_Hit], text: str, lex: DrugLexicon) -> list[_Hit
     if any(h.entry.get("source") != "dope" for h in hits):
         hits = [h for h in hits if h.entry.get("source") != "dope"]
     # Hand-made entries outrank short imported aliases ("dust", "syrup") on the same line.
-    own_lines = {text.count("\n", 0, h.start) for h in hits if h.entry.get("source") in _HAND_MADE}
+    newlines_ = [m.start() for m in _NEWLINE.finditer(text)]
+    own_lines = {bisect.bisect_left(newlines_, h.start) for h in hits if h.entry.get("source") in _HAND_MADE}
     if own_lines:
         hits = [h for h in hits if not (h.entry.get("source") == "tripsit" and h.entry.get("ambiguous")
-                                        and text.count("\n", 0, h.start) in own_lines)]
+                                        and bisect.bisect_left(newlines_, h.start) in own_lines)]
 
     def ambiguous(h: _Hit) -> bool:
         return bool(h.entry.get("ambiguous")) or h.entry["key"] in lex.ambiguous
 
-    firm_lines = {text.count("\n", 0, h.start) for h in hits if not ambiguous(h)}
+    newlines = [m.start() for m in _NEWLINE.finditer(text)]
+
+    def line(pos: int) -> int:
+        return bisect.bisect_left(newlines, pos)
+
+    firm_lines = {line(h.start) for h in hits if not ambiguous(h)}
     if not firm_lines:
         return hits
-    return [h for h in hits if not (ambiguous(h) and h.entry["key"].isascii()
-                                    and text.count("\n", 0, h.start) in firm_lines)]
+    return [h for h in hits if not (ambiguous(h) and h.entry["key"].isascii() and line(h.start) in firm_lines)]
 
 
 def _merge_form_words(hits: list[_Hit], lex: DrugLexicon) -> list[_Hit]:
@@ -300,6 +315,7 @@ def _attach_forms(hits: list[_Hit], toks: list[tuple[str, int, int]], lex: DrugL
 def _emoji_mentions(emoji_hits: list[tuple[int, int, str, str]], mentions: list[dict[str, Any]],
                     lex: DrugLexicon, original: str) -> list[dict[str, Any]]:
     extra: list[dict[str, Any]] = []
+    starts = [m["start"] for m in mentions]
     for start, end, substance, form in emoji_hits:
         if substance:
             entry = lex.entries.get(key(substance))
@@ -312,8 +328,10 @@ def _emoji_mentions(emoji_hits: list[tuple[int, int, str, str]], mentions: list[
             line_start = original.rfind("\n", 0, start) + 1
             line_end = original.find("\n", end)
             line_end = len(original) if line_end < 0 else line_end
-            same_line = [m for m in mentions if line_start <= m["start"] < line_end and not m["form"]]
-            if same_line:
-                nearest = min(same_line, key=lambda m: abs(m["start"] - start))
+            k = bisect.bisect_left(starts, start)
+            near = [mentions[j] for j in (k - 1, k) if 0 <= j < len(mentions)
+                    and line_start <= mentions[j]["start"] < line_end and not mentions[j]["form"]]
+            if near:
+                nearest = min(near, key=lambda m: abs(m["start"] - start))
                 nearest["form"] = form
     return extra

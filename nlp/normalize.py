@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from dataclasses import dataclass
 
 # Characters that carry no visible letter and are used to break up words ("м\u200bеф").
@@ -154,8 +154,9 @@ def _fold_mixed(text: str) -> str:
 _MAX_RUN = 40  # letters of one split run searched for known words (quadratic in this, so capped)
 
 
-def _known_pieces(text: str, m: re.Match[str], keep: Callable[[str], bool] | None) -> list[list[int]]:
-    """Positions of the letters of each sub-run of ``m`` that joins into a known word."""
+def _known_pieces(text: str, m: re.Match[str], keep: Callable[[str], bool] | None,
+                  prefixes: Container[str] | None) -> list[list[int]]:
+    """Positions of the letters of each sub-run of ``m`` that joins into a known word (longest first)."""
     letters = [pos for pos in range(m.start(), m.end()) if text[pos] not in _SEPARATORS]
     if keep is None:
         return [letters]
@@ -164,10 +165,22 @@ def _known_pieces(text: str, m: re.Match[str], keep: Callable[[str], bool] | Non
     n = len(letters)
     while i < n:
         found = 0
-        for j in range(min(n, i + _MAX_RUN), i + 2, -1):
-            if keep("".join(text[p] for p in letters[i:j])):
-                found = j
-                break
+        if prefixes is not None:
+            # Walk forward only while the letters so far begin some known word: linear in practice.
+            joined = ""
+            j = i
+            while j < n and j - i < _MAX_RUN:
+                joined += text[letters[j]]
+                if joined not in prefixes:
+                    break
+                j += 1
+                if j - i >= 3 and keep(joined):
+                    found = j
+        else:
+            for j in range(min(n, i + _MAX_RUN), i + 2, -1):
+                if keep("".join(text[p] for p in letters[i:j])):
+                    found = j
+                    break
         if found:
             pieces.append(letters[i:found])
             i = found
@@ -177,10 +190,10 @@ def _known_pieces(text: str, m: re.Match[str], keep: Callable[[str], bool] | Non
 
 
 def _join_split_letters(text: str, index: list[int] | None, keep: Callable[[str], bool] | None,
-                        ) -> tuple[str, list[int] | None]:
+                        prefixes: Container[str] | None) -> tuple[str, list[int] | None]:
     drop: set[int] = set()  # separator positions inside joined pieces
     for m in _SPLIT_LETTERS.finditer(text):
-        for piece in _known_pieces(text, m, keep):
+        for piece in _known_pieces(text, m, keep, prefixes):
             drop.update(p for p in range(piece[0], piece[-1]) if text[p] in _SEPARATORS)
     if not drop:
         return text, index
@@ -189,17 +202,19 @@ def _join_split_letters(text: str, index: list[int] | None, keep: Callable[[str]
     return "".join(text[p] for p in keep_pos), [base[p] for p in keep_pos]
 
 
-def normalize(text: str, keep_joined: Callable[[str], bool] | None = None) -> Normalized:
+def normalize(text: str, keep_joined: Callable[[str], bool] | None = None,
+              prefixes: Container[str] | None = None) -> Normalized:
     """Normalise ``text`` for matching; see the module docstring for the steps.
 
     ``keep_joined`` decides whether letters split by separators ("м е ф") are joined: it receives
     the joined word and returns True to join (None joins every run of three or more letters).
+    ``prefixes`` (every prefix of every joinable word) makes that search linear on long runs.
     """
     norm, index = _char_level(text)
     if any(c in norm for c in "0134567@$"):
         norm = _LEET.sub(_leet, norm)
     norm = _fold_mixed(norm)
-    norm, index = _join_split_letters(norm, index, keep_joined)
+    norm, index = _join_split_letters(norm, index, keep_joined, prefixes)
     return Normalized(norm, len(text), index)
 
 

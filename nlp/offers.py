@@ -24,12 +24,17 @@ def _segments(text: str) -> list[int]:
     return [0] + [m.end() for m in _SEGMENT_BREAK.finditer(text)]
 
 
+MAX_OFFERS = 500  # per document: a price list longer than this is spam, and binding must stay linear
+
+
 def bind_offers(text: str, drugs: list[dict[str, Any]], quantities: list[Quantity],
                 prices: list[Price]) -> list[dict[str, Any]]:
-    """Offers from the drug mentions, quantities and prices of ``text`` (all offsets into ``text``)."""
+    """Offers from the drug mentions, quantities and prices of ``text`` (all offsets into ``text``).
+
+    At most :data:`MAX_OFFERS` offers per document (the first prices in text order).
+    """
     if not prices or not drugs:
         return []
-    drug_spans = [(d["start"], d["end"]) for d in drugs]
     seg_starts = _segments(text)
 
     def seg(pos: int) -> int:
@@ -37,18 +42,25 @@ def bind_offers(text: str, drugs: list[dict[str, Any]], quantities: list[Quantit
 
     masses = [q for q in quantities if q.grams is not None]
     counts = [q for q in quantities if q.grams is None]
+    mass_by_seg = _by_segment(masses, seg)
+    count_by_seg = _by_segment(counts, seg)
+    drug_by_seg: dict[int, list[int]] = {}
+    for i, d in enumerate(drugs):
+        drug_by_seg.setdefault(seg(d["start"]), []).append(i)
+    drug_starts = [d["start"] for d in drugs]
+    multiplier_lines: dict[int, bool] = {}
     offers: list[dict[str, Any]] = []
-    for price in prices:
+    for price in prices[:MAX_OFFERS]:
         p_seg = seg(price.start)
-        qty = _nearest(masses, price, p_seg, seg)
+        qty = _nearest(mass_by_seg.get(p_seg), price)
         if qty is None and len(masses) == 1 and len(prices) == 1:
             qty = masses[0]
-        count = _nearest(counts, price, p_seg, seg)
-        d_index = _nearest_drug(drug_spans, price, p_seg, seg)
-        drug = drugs[d_index]
+        count = _nearest(count_by_seg.get(p_seg), price)
+        drug = drugs[_nearest_drug(drug_by_seg.get(p_seg, []), drug_starts, price)]
         grams = round(qty.grams, 6) if qty is not None and qty.grams is not None else None
         dose_mg = None
-        if qty is not None and qty.unit in ("mg", "ug") and (count is not None or _has_multiplier(text, price)):
+        if qty is not None and qty.unit in ("mg", "ug") and (
+                count is not None or _has_multiplier(text, price, multiplier_lines)):
             # "2mg x 30 pills": a dose per unit, not the mass sold.
             dose_mg, grams = round(qty.value if qty.unit == "mg" else qty.value / 1000.0, 6), None
         usd = to_usd(price.amount, price.currency)
@@ -67,25 +79,41 @@ def bind_offers(text: str, drugs: list[dict[str, Any]], quantities: list[Quantit
 _MULTIPLIER = re.compile(r"(?<![^\W\d_])(?:\d{1,5}\s?[xх×]|[xх×]\s?\d{1,5})(?![^\W\d_])", re.IGNORECASE)
 
 
-def _has_multiplier(text: str, price: Price) -> bool:
-    """A pack count ("30x", "x 30") on the line of ``price``."""
+def _by_segment(quants: list[Quantity], seg: Any) -> dict[int, tuple[list[Quantity], list[int]]]:
+    """Segment -> (its quantities, their end offsets) for bisecting."""
+    out: dict[int, tuple[list[Quantity], list[int]]] = {}
+    for q in quants:
+        got = out.setdefault(seg(q.start), ([], []))
+        got[0].append(q)
+        got[1].append(q.end)
+    return out
+
+
+def _has_multiplier(text: str, price: Price, cache: dict[int, bool]) -> bool:
+    """A pack count ("30x", "x 30") on the line of ``price`` (searched once per line)."""
     line_start = text.rfind("\n", 0, price.start) + 1
-    line_end = text.find("\n", price.end)
-    return _MULTIPLIER.search(text, line_start, line_end if line_end >= 0 else len(text)) is not None
+    got = cache.get(line_start)
+    if got is None:
+        line_end = text.find("\n", price.end)
+        got = _MULTIPLIER.search(text, line_start, line_end if line_end >= 0 else len(text)) is not None
+        cache[line_start] = got
+    return got
 
 
-def _nearest(quants: list[Quantity], price: Price, p_seg: int, seg: Any) -> Quantity | None:
-    before = [q for q in quants if q.end <= price.start and seg(q.start) == p_seg]
-    if before:
-        return before[-1]
-    after = [q for q in quants if q.start >= price.end and seg(q.start) == p_seg]
-    return after[0] if after else None
+def _nearest(segment: tuple[list[Quantity], list[int]] | None, price: Price) -> Quantity | None:
+    """The quantity of the price's segment just before it, else just after it."""
+    if segment is None:
+        return None
+    quants, ends = segment
+    k = bisect.bisect_right(ends, price.start)
+    if k > 0:
+        return quants[k - 1]
+    return next((q for q in quants if q.start >= price.end), None)
 
 
-def _nearest_drug(spans: list[tuple[int, int]], price: Price, p_seg: int, seg: Any) -> int:
-    same = [i for i, (s, _) in enumerate(spans) if seg(s) == p_seg]
-    if same:
-        before = [i for i in same if spans[i][0] < price.start]
-        return before[-1] if before else same[0]
-    earlier = [i for i, (s, _) in enumerate(spans) if s < price.start]
-    return earlier[-1] if earlier else 0
+def _nearest_drug(same_segment: list[int], starts: list[int], price: Price) -> int:
+    if same_segment:
+        before = [i for i in same_segment if starts[i] < price.start]
+        return before[-1] if before else same_segment[0]
+    k = bisect.bisect_left(starts, price.start)
+    return k - 1 if k > 0 else 0

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import importlib
 import logging
+import re
 from pathlib import Path
 from typing import Any
 
+import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
+from spacy.vocab import Vocab
 
 from nlp import langid
 from nlp.drugs import DATA_DIR, DrugLexicon, find_drugs
@@ -34,6 +37,57 @@ EXTENSIONS: dict[str, Any] = {
 for _name, _default in EXTENSIONS.items():
     if not Doc.has_extension(_name):
         Doc.set_extension(_name, default=_default)
+
+_TOKEN_RE = re.compile(r"\S+|\s+")
+
+
+class WhitespaceTokenizer:
+    """Splits on whitespace only, in linear time.
+
+    spaCy's rule-based tokenizer re-scans prefixes and suffixes of a token once per character it
+    strips, which is quadratic on long unbroken strings (100,000 emoji in a row did not finish in two
+    minutes). Our components match on ``doc.text`` with their own bounded regexes, so whitespace
+    tokens are all the pipeline needs; ``doc.text`` is reproduced exactly.
+    """
+
+    def __init__(self, vocab: Vocab) -> None:
+        self.vocab = vocab
+
+    def __call__(self, text: str) -> Doc:
+        words: list[str] = []
+        spaces: list[bool] = []
+        for m in _TOKEN_RE.finditer(text):
+            piece = m.group()
+            if piece[0].isspace():
+                if words and not spaces[-1] and piece[0] == " ":
+                    spaces[-1] = True
+                    piece = piece[1:]
+                if not piece:
+                    continue
+            words.append(piece)
+            spaces.append(False)
+        return Doc(self.vocab, words=words, spaces=spaces)
+
+    def to_bytes(self, **kwargs: Any) -> bytes:
+        return b""
+
+    def from_bytes(self, data: bytes, **kwargs: Any) -> WhitespaceTokenizer:
+        return self
+
+    def to_disk(self, path: Any, **kwargs: Any) -> None:
+        """Nothing to save: the tokenizer has no state."""
+
+    def from_disk(self, path: Any, **kwargs: Any) -> WhitespaceTokenizer:
+        return self
+
+
+@spacy.registry.tokenizers("narcowatch_whitespace_tokenizer.v1")
+def make_whitespace_tokenizer() -> Any:
+    def create(nlp: Language) -> WhitespaceTokenizer:
+        return WhitespaceTokenizer(nlp.vocab)
+
+    return create
+
 
 _LEXICONS: dict[str, DrugLexicon] = {}
 
@@ -96,7 +150,7 @@ class Normalizer(_Base):
         if self.lexicon is None:
             self.initialize()
         assert self.lexicon is not None
-        doc._.nw_norm = normalize(text_of(doc), self.lexicon.knows)
+        doc._.nw_norm = normalize(text_of(doc), self.lexicon.knows, self.lexicon.prefixes)
         return doc
 
 

@@ -1,0 +1,118 @@
+"""Quantities, prices, currencies and offers (drug + grams + price + USD from the dated rates table)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from nlp.api import Extractor, get_extractor
+from nlp.prices import find_prices, rates, to_usd
+from nlp.quantities import find_quantities, parse_number
+
+
+@pytest.fixture(scope="module")
+def extractor() -> Extractor:
+    return get_extractor()
+
+
+def _offers(extractor: Extractor, text: str) -> list[dict[str, Any]]:
+    return extractor.extract({"id": "o", "text": text})["offers"]
+
+
+def _core(offers: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    return [(o["substance"], o["grams"], o["amount"], o["currency"]) for o in offers]
+
+
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [("5 000", 5000.0), ("5.000", 5000.0), ("5,000", 5000.0), ("1 250 000", 1250000.0), ("2,5", 2.5),
+     ("0.5", 0.5), ("0,250", 0.25), ("12", 12.0), ("1.5", 1.5)],
+)
+def test_parse_number_both_conventions(raw: str, value: float) -> None:
+    assert parse_number(raw) == value
+
+
+@pytest.mark.parametrize(
+    ("text", "grams", "unit"),
+    [("1г", 1.0, "g"), ("2 гр", 2.0, "g"), ("0,5 g", 0.5, "g"), ("1 кг", 1000.0, "g"), ("1kg", 1000.0, "g"),
+     ("250mg", 0.25, "mg"), ("500 мг", 0.5, "mg"), ("100ug", 0.0001, "ug"), ("150 мкг", 0.00015, "ug"),
+     ("1 oz", 28.3495, "g"), ("10 ml", None, "ml"), ("10 tabs", None, "tab"), ("5 шт", None, "tab"),
+     ("20 таб", None, "tab"), ("10 марок", None, "blotter"), ("25 blotters", None, "blotter")],
+)
+def test_quantities(text: str, grams: float | None, unit: str) -> None:
+    (q,) = find_quantities(text.lower())
+    assert q.unit == unit
+    if grams is None:
+        assert q.grams is None
+    else:
+        assert q.grams == pytest.approx(grams)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "amount", "currency"),
+    [("2500₽", "ru", 2500.0, "RUB"), ("5 000 руб", "ru", 5000.0, "RUB"), ("3000р", "ru", 3000.0, "RUB"),
+     ("$70", "en", 70.0, "USD"), ("70 usd", "en", 70.0, "USD"), ("€45", "en", 45.0, "EUR"),
+     ("120 eur", "en", 120.0, "EUR"), ("1.500 грн", "uk", 1500.0, "UAH"), ("15 000 ₸", "kk", 15000.0, "KZT"),
+     ("5 000 тг", "kk", 5000.0, "KZT"), ("150 byn", "ru", 150.0, "BYN"), ("0.01 btc", "en", 0.01, "BTC"),
+     ("50 usdt", "en", 50.0, "USDT"), ("0,5 xmr", "ru", 0.5, "XMR"), ("0.02 eth", "en", 0.02, "ETH"),
+     ("1.2 ltc", "en", 1.2, "LTC"), ("5к", "ru", 5000.0, "RUB"), ("7k руб", "ru", 7000.0, "RUB"),
+     ("5 тыс. руб", "ru", 5000.0, "RUB"), ("5k", "uk", 5000.0, "UAH")],
+)
+def test_prices(text: str, lang: str, amount: float, currency: str) -> None:
+    (p,) = find_prices(text.lower(), lang)
+    assert (p.amount, p.currency) == (amount, currency)
+
+
+def test_bare_k_is_not_a_price_in_english() -> None:
+    assert find_prices("5k followers", "en") == []
+
+
+def test_rates_table_is_dated_and_converts() -> None:
+    table = rates()
+    assert table["as_of"][:2] == "20"
+    assert set(table["usd_per_unit"]) >= {"RUB", "USD", "EUR", "UAH", "KZT", "BYN", "BTC", "USDT", "XMR", "ETH", "LTC"}
+    assert to_usd(100.0, "USD") == 100.0
+    assert to_usd(1000.0, "RUB") == pytest.approx(1000.0 * table["usd_per_unit"]["RUB"], abs=0.01)
+    assert to_usd(1.0, "ZZZ") is None
+
+
+def test_tiered_price_list(extractor: Extractor) -> None:
+    offers = _offers(extractor, "Меф 1г - 2500₽ / 2г - 4500₽ / 5г - 10 000₽")
+    assert _core(offers) == [("mephedrone", 1.0, 2500.0, "RUB"), ("mephedrone", 2.0, 4500.0, "RUB"),
+                             ("mephedrone", 5.0, 10000.0, "RUB")]
+    rub = rates()["usd_per_unit"]["RUB"]
+    assert offers[1]["usd"] == pytest.approx(4500 * rub, abs=0.01)
+    assert offers[1]["usd_per_gram"] == pytest.approx(4500 * rub / 2, abs=0.01)
+
+
+def test_multi_offer_post_binds_each_line_to_its_drug(extractor: Extractor) -> None:
+    text = "Прайс:\nМеф кристаллы 1г - 3000р, 2г - 5500р\nШишки АК-47 5г - 7к\nАльфа 0,5г 2 500 руб"
+    assert _core(_offers(extractor, text)) == [
+        ("mephedrone", 1.0, 3000.0, "RUB"), ("mephedrone", 2.0, 5500.0, "RUB"),
+        ("cannabis", 5.0, 7000.0, "RUB"), ("alpha-pvp", 0.5, 2500.0, "RUB")]
+
+
+def test_english_listing_offers(extractor: Extractor) -> None:
+    assert _core(_offers(extractor, "Crystal Meth 2 Oz = $960")) == [
+        ("methamphetamine", pytest.approx(56.699), 960.0, "USD")]
+    assert _core(_offers(extractor, "Cocaine 1g $100, 5g $450")) == [
+        ("cocaine", 1.0, 100.0, "USD"), ("cocaine", 5.0, 450.0, "USD")]
+
+
+def test_pill_dose_is_not_the_mass_sold(extractor: Extractor) -> None:
+    (offer,) = _offers(extractor, "Xanax 2mg x 30 pills 120 EUR")
+    assert (offer["substance"], offer["grams"], offer["amount"], offer["currency"]) == ("alprazolam", None, 120.0, "EUR")
+    assert offer["usd_per_gram"] is None
+    assert offer["units"] == 30.0
+    assert offer["dose_mg"] == 2.0
+
+
+def test_other_currencies_in_offers(extractor: Extractor) -> None:
+    assert _core(_offers(extractor, "Амф 1 гр 1.500 грн")) == [("amphetamine", 1.0, 1500.0, "UAH")]
+    assert _core(_offers(extractor, "мука 2 гр 5,000 тг")) == [("mephedrone", 2.0, 5000.0, "KZT")]
+    assert _core(_offers(extractor, "MDMA 10g 0.01 BTC")) == [("mdma", 10.0, 0.01, "BTC")]
+
+
+def test_no_offer_without_a_drug(extractor: Extractor) -> None:
+    assert _offers(extractor, "Продам велосипед 1 шт за 15 000 руб") == []
