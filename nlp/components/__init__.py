@@ -8,7 +8,6 @@ is defined in ``nlp/pipeline.cfg``.
 
 from __future__ import annotations
 
-import importlib
 import logging
 import re
 from pathlib import Path
@@ -20,9 +19,13 @@ from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
 from nlp import langid
+from nlp.category import classify
+from nlp.contacts import find_contacts
 from nlp.drugs import DATA_DIR, DrugLexicon, find_drugs
 from nlp.normalize import Normalized, normalize
 from nlp.offers import bind_offers
+from nlp.places import find_delivery, find_places, find_shipping
+from nlp.precursors import find_precursors
 from nlp.prices import find_prices
 from nlp.quantities import find_quantities
 
@@ -110,23 +113,6 @@ def text_of(doc: Doc) -> str:
     return text
 
 
-def _optional(module: str, attr: str) -> Any:
-    """A helper module's function, or None while that module has not landed yet."""
-    try:
-        return getattr(importlib.import_module(module), attr)
-    except ImportError:
-        logger.debug("optional NLP module %s is missing", module)
-        return None
-
-
-def _fallback_category(doc: Doc) -> tuple[str, list[str]]:
-    if doc._.nw_offers:
-        return "sale", ["offer with price"]
-    if doc._.nw_drugs and doc._.nw_contacts:
-        return "sale", ["drug mention with contact"]
-    return "other", []
-
-
 class _Base:
     def __init__(self, nlp: Language, name: str, data_dir: str = "") -> None:
         self.name = name
@@ -200,8 +186,7 @@ class Contacts(_Base):
     """``doc._.nw_contacts``: validated contacts and wallets from :mod:`nlp.contacts`."""
 
     def __call__(self, doc: Doc) -> Doc:
-        find_contacts = _optional("nlp.contacts", "find_contacts")
-        doc._.nw_contacts = find_contacts(text_of(doc)) if find_contacts else []
+        doc._.nw_contacts = find_contacts(text_of(doc))
         return doc
 
 
@@ -209,15 +194,13 @@ class Places(_Base):
     """``doc._.nw_places``, ``nw_ships_from``, ``nw_ships_to`` and ``nw_delivery`` from :mod:`nlp.places`."""
 
     def __call__(self, doc: Doc) -> Doc:
-        find_places = _optional("nlp.places", "find_places")
-        find_shipping = _optional("nlp.places", "find_shipping")
-        find_delivery = _optional("nlp.places", "find_delivery")
         lang = doc._.nw_lang or ""
-        doc._.nw_places = find_places(text_of(doc), lang) if find_places else []
-        ships_from, ships_to = find_shipping(text_of(doc), lang) if find_shipping else ([], [])
+        text = text_of(doc)
+        doc._.nw_places = find_places(text, lang)
+        ships_from, ships_to = find_shipping(text, lang)
         doc._.nw_ships_from = list(ships_from)
         doc._.nw_ships_to = list(ships_to)
-        doc._.nw_delivery = list(find_delivery(text_of(doc))) if find_delivery else []
+        doc._.nw_delivery = list(find_delivery(text))
         return doc
 
 
@@ -225,8 +208,7 @@ class Precursors(_Base):
     """``doc._.nw_precursors``: scheduled precursor chemicals from :mod:`nlp.precursors`."""
 
     def __call__(self, doc: Doc) -> Doc:
-        find_precursors = _optional("nlp.precursors", "find_precursors")
-        doc._.nw_precursors = find_precursors(text_of(doc)) if find_precursors else []
+        doc._.nw_precursors = find_precursors(text_of(doc))
         return doc
 
 
@@ -234,10 +216,6 @@ class Category(_Base):
     """``doc._.nw_category`` and ``nw_category_reasons`` from :func:`nlp.category.classify`."""
 
     def __call__(self, doc: Doc) -> Doc:
-        classify = _optional("nlp.category", "classify")
-        if classify is None:
-            doc._.nw_category, doc._.nw_category_reasons = _fallback_category(doc)
-            return doc
         category, reasons = classify(text_of(doc), doc._.nw_lang or "", doc._.nw_drugs or [],
                                      doc._.nw_offers or [], doc._.nw_contacts or [], doc._.nw_precursors or [])
         doc._.nw_category = category
