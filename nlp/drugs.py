@@ -27,6 +27,7 @@ DATA_DIR = Path(__file__).parent / "data"
 _MAX_NGRAM = 5
 MAX_MENTIONS = 1000  # per document; later mentions are not reported (bounds the per-mention passes)
 _MAX_EMOJI = 1000
+_EMOJI_DECORATION = 12  # characters between an emoji and a drug word it merely decorates
 _WINDOW = 3
 _FORM_WINDOW = 4
 _KEY = re.compile(r"[\W_]+")
@@ -42,6 +43,7 @@ _UG_DOSE = re.compile(r"(?<![\d.,])\d{1,6}(?:[.,]\d{1,3})?\s?(?:ug|µg|μg|mcg|�
 
 
 _NEWLINE = re.compile("\n")
+_IMPORTED = frozenset({"strains", "tripsit", "dope"})
 _HAND_MADE = frozenset({"core", "slang_ru", "brands", "strains"})
 
 
@@ -122,6 +124,23 @@ def _lemma_key(word: str, lang: str) -> str:
     return got
 
 
+_ENDINGS = ("ами", "ями", "ом", "ем", "ам", "ям", "ах", "ях", "ой", "ей", "ою", "ую", "ы", "и", "а", "я", "у", "ю", "е")
+_RESTORE = ("", "а", "ь", "ы", "и")
+
+
+def _by_stem(word: str, entries: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
+    """Slang that pymorphy3 does not know, inflected ("мефом", "альфы"): strip a case ending and
+    try the bare stem or the stem with a nominative ending. Only Cyrillic entries qualify."""
+    for ending in _ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= 3:
+            stem = word[: -len(ending)]
+            for tail in _RESTORE:
+                cand = entries.get(stem + tail)
+                if cand is not None and _CYR.search(cand["key"]):
+                    return cand
+    return None
+
+
 @dataclass(slots=True)
 class _Hit:
     entry: dict[str, Any]
@@ -168,7 +187,7 @@ def find_drugs(original: str, norm: Normalized, lex: DrugLexicon, lang: str = ""
         if found is None:
             cand = entries.get(word)
             if cand is None and _CYR.search(word):
-                cand = entries.get(lkey(i))
+                cand = entries.get(lkey(i)) or _by_stem(word, entries)
             if cand is not None:
                 found = (cand, i)
         if found is None and len(word) >= 7 and lex.glued_re is not None and word.isascii():
@@ -187,6 +206,7 @@ def find_drugs(original: str, norm: Normalized, lex: DrugLexicon, lang: str = ""
             i += 1
 
     emoji_hits: list[tuple[int, int, str, str]] = []
+    has_context = False
     if lex.emoji_re is not None and not original.isascii():
         for m in lex.emoji_re.finditer(original):
             substance, form = lex.emoji[m.group()]
@@ -194,7 +214,10 @@ def find_drugs(original: str, norm: Normalized, lex: DrugLexicon, lang: str = ""
             if len(emoji_hits) >= _MAX_EMOJI:
                 break
 
-    hits = _apply_context(hits, toks, text, lex, lang, lkey, bool(emoji_hits))
+    if emoji_hits:
+        has_context = bool(hits) or _CONTEXT_RE.search(text) is not None or any(
+            t[0] in lex.context_words or lkey(k) in lex.context_words for k, t in enumerate(toks))
+    hits = _apply_context(hits, toks, text, lex, lang, lkey, has_context and bool(emoji_hits))
     hits = _prefer_specific(hits, text, lex)
     hits = _merge_form_words(hits, lex)
     _attach_forms(hits, toks, lex, lkey)
@@ -205,7 +228,7 @@ def find_drugs(original: str, norm: Normalized, lex: DrugLexicon, lang: str = ""
         e = hit.entry
         out.append({"substance": e["substance"], "class": e["class"], "nps": bool(e["nps"]), "form": hit.form,
                     "text": original[o_start:o_end], "start": o_start, "end": o_end})
-    if emoji_hits:
+    if emoji_hits and has_context:
         out.extend(_emoji_mentions(emoji_hits, out, lex, original))
         out.sort(key=lambda d: d["start"])
     if not out and lex.dose_fallback:
@@ -272,7 +295,8 @@ def _prefer_specific(hits: list[_Hit], text: str, lex: DrugLexicon) -> list[_Hit
     firm_lines = {line(h.start) for h in hits if not ambiguous(h)}
     if not firm_lines:
         return hits
-    return [h for h in hits if not (ambiguous(h) and h.entry["key"].isascii() and line(h.start) in firm_lines)]
+    return [h for h in hits if not (ambiguous(h) and h.entry["key"].isascii() and h.entry.get("source") in _IMPORTED
+                                    and line(h.start) in firm_lines)]
 
 
 def _merge_form_words(hits: list[_Hit], lex: DrugLexicon) -> list[_Hit]:
@@ -321,6 +345,11 @@ def _emoji_mentions(emoji_hits: list[tuple[int, int, str, str]], mentions: list[
             entry = lex.entries.get(key(substance))
             if entry is None:
                 continue
+            k = bisect.bisect_left(starts, start)
+            if any(0 <= j < len(mentions) and abs(mentions[j]["start"] - start) <= _EMOJI_DECORATION
+                   and "\n" not in original[min(start, mentions[j]["start"]):max(start, mentions[j]["start"])]
+                   for j in (k - 1, k)):
+                continue  # "❄️ Меф 1г": the emoji decorates a named drug
             extra.append({"substance": entry["substance"], "class": entry["class"], "nps": bool(entry["nps"]),
                           "form": form or None, "text": original[start:end], "start": start, "end": end})
         elif form and mentions:

@@ -83,6 +83,11 @@ def _char_level(text: str) -> tuple[str, list[int] | None]:
             out.append(ch.lower())
             index.append(pos)
             continue
+        cp = ord(ch)
+        if 0x1F130 <= cp <= 0x1F189:  # squared / negative circled / negative squared Latin letters
+            out.append(chr(ord("a") + (cp - 0x1F130) % 26))
+            index.append(pos)
+            continue
         norm = unicodedata.normalize("NFKC", ch).lower()
         if unicodedata.combining(ch) and out:
             # A combining mark: compose it with the previous letter ("и" + breve -> "й") or drop it.
@@ -189,10 +194,24 @@ def _known_pieces(text: str, m: re.Match[str], keep: Callable[[str], bool] | Non
     return pieces
 
 
+def _fold_runs(text: str, matches: list[re.Match[str]]) -> str:
+    """Fold each split-letter run ("m е ф" with a Latin m) to one script, like a mixed word."""
+    chars = list(text)
+    for m in matches:
+        letters = [p for p in range(m.start(), m.end()) if chars[p] not in _SEPARATORS]
+        folded = _fold_word("".join(chars[p] for p in letters))
+        for p, c in zip(letters, folded, strict=True):
+            chars[p] = c
+    return "".join(chars)
+
+
 def _join_split_letters(text: str, index: list[int] | None, keep: Callable[[str], bool] | None,
                         prefixes: Container[str] | None) -> tuple[str, list[int] | None]:
     drop: set[int] = set()  # separator positions inside joined pieces
-    for m in _SPLIT_LETTERS.finditer(text):
+    matches = list(_SPLIT_LETTERS.finditer(text))
+    if matches and _LATIN.search(text) and _CYRILLIC.search(text):
+        text = _fold_runs(text, matches)
+    for m in matches:
         for piece in _known_pieces(text, m, keep, prefixes):
             drop.update(p for p in range(piece[0], piece[-1]) if text[p] in _SEPARATORS)
     if not drop:

@@ -6,7 +6,8 @@ Inputs, in order of precedence (the first source that names a term wins):
 3. nlp/data/brands.tsv       brand names -> active substance (hand-made, after DEA brands)
 4. nlp/data/cannabis_strains.txt  strain and product-line names -> cannabis; context-dependent
 5. TripSit drug aliases      aliases of our substances, and research chemicals as new NPS entries
-6. DOPE slang (DEA/NoSlang)  English street names of our substances; always context-dependent
+6. DOPE slang (DEA/NoSlang)  multi-word English street names of our substances; context-dependent,
+                             and only when nothing else in the document names a drug
 
 Run: ``python tools/build_drug_lexicon.py [--shared /work/shared/data/lexicons]``. The output is
 committed; rebuild it after editing any input.
@@ -116,7 +117,8 @@ def build(shared: Path) -> list[dict[str, Any]]:
                     continue
                 if name not in classes:
                     classes[name] = (cls, True)
-                add(name, name, None, "tripsit")
+                short_name = len(key(name)) < 4 and not any(c.isdigit() for c in name)
+                add(name, name, None, "tripsit", ambiguous=short_name)
                 if len(key(alias)) >= 4 or any(c.isdigit() for c in alias):
                     add(alias, name, None, "tripsit")
 
@@ -129,6 +131,8 @@ def build(shared: Path) -> list[dict[str, Any]]:
                 term = rec["synonym"].strip()
                 if substance is None or len(key(term)) < 5 or key(term) in deny or not term.isascii():
                     continue
+                if len(term.split()) < 2:
+                    continue  # single English words ("drivers", "home") misfire too often, even as a fallback
                 if any(not entries.get(key(w), {}).get("ambiguous", True) for w in term.split()):
                     continue  # "sustanon 250": a firm name already matches on its own
                 add(term, substance, _DOPE_FORM.get(rec["category"].strip().lower()), "dope", ambiguous=True)
