@@ -120,7 +120,19 @@ def _fold_word(word: str) -> str:
 
 def _leet(match: re.Match[str]) -> str:
     text = match.string
-    prev = text[match.start() - 1]
+    pos = match.start()
+    # Hashes, ids and addresses mix digits and letters too: leave digit-heavy or long words alone.
+    lo, hi = max(0, pos - 24), min(len(text), pos + 25)
+    left = pos
+    while left > lo and text[left - 1].isalnum():
+        left -= 1
+    right = pos + 1
+    while right < hi and text[right].isalnum():
+        right += 1
+    word = text[left:right]
+    if left == lo and lo > 0 or right == hi and hi < len(text) or sum(c.isdigit() for c in word) > 2:
+        return match.group()
+    prev = text[pos - 1]
     table = _LEET_CYR if _CYRILLIC.match(prev) else _LEET_LAT
     return table.get(match.group(), match.group())
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import bisect
 import re
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from nlp.prices import Price, to_usd
@@ -48,9 +50,10 @@ def bind_offers(text: str, drugs: list[dict[str, Any]], quantities: list[Quantit
     for i, d in enumerate(drugs):
         drug_by_seg.setdefault(seg(d["start"]), []).append(i)
     drug_starts = [d["start"] for d in drugs]
-    multiplier_lines: dict[int, bool] = {}
     offers: list[dict[str, Any]] = []
     for price in prices[:MAX_OFFERS]:
+        if _is_wage(text, price):
+            continue
         p_seg = seg(price.start)
         qty = _nearest(mass_by_seg.get(p_seg), price)
         if qty is None and len(masses) == 1 and len(prices) == 1:
@@ -59,10 +62,13 @@ def bind_offers(text: str, drugs: list[dict[str, Any]], quantities: list[Quantit
         drug = drugs[_nearest_drug(drug_by_seg.get(p_seg, []), drug_starts, price)]
         grams = round(qty.grams, 6) if qty is not None and qty.grams is not None else None
         dose_mg = None
-        if qty is not None and qty.unit in ("mg", "ug") and (
-                count is not None or _has_multiplier(text, price, multiplier_lines)):
-            # "2mg x 30 pills": a dose per unit, not the mass sold.
+        if qty is not None and qty.unit in ("mg", "ug"):
+            # "Xanax 2mg", "LSD 150ug", "2mg x 30 pills": a dose per unit, not the mass sold.
             dose_mg, grams = round(qty.value if qty.unit == "mg" else qty.value / 1000.0, 6), None
+        per = _PER_UNIT.match(text, price.end)
+        if per is not None:
+            # "2200р/г", "$40/g", "$90 per gram", "$50/8th": the price of one unit of mass.
+            grams = _UNIT_GRAMS.get(per.group(1).lower(), grams)
         usd = to_usd(price.amount, price.currency)
         offer: dict[str, Any] = {"substance": drug["substance"], "grams": grams, "amount": price.amount,
                                  "currency": price.currency, "usd": usd,
@@ -76,7 +82,25 @@ def bind_offers(text: str, drugs: list[dict[str, Any]], quantities: list[Quantit
     return offers
 
 
-_MULTIPLIER = re.compile(r"(?<![^\W\d_])(?:\d{1,5}\s?[xх×]|[xх×]\s?\d{1,5})(?![^\W\d_])", re.IGNORECASE)
+
+
+_PER_UNIT = re.compile(r"[ \u00a0]?(?:/|per |a |за |за 1 )[ \u00a0]?"
+                       r"(g|gr|gram|gramm|грамм|гр|г|8th|eighth|oz|ounce|zip|kg|кг)(?![^\W\d_])", re.IGNORECASE)
+_UNIT_GRAMS = {"g": 1.0, "gr": 1.0, "gram": 1.0, "gramm": 1.0, "грамм": 1.0, "гр": 1.0, "г": 1.0, "8th": 3.5437,
+               "eighth": 3.5437, "oz": 28.3495, "ounce": 28.3495, "zip": 28.3495, "kg": 1000.0, "кг": 1000.0}
+_WAGE_WINDOW = 20
+
+
+@lru_cache(maxsize=1)
+def _wage_re() -> re.Pattern[str]:
+    path = Path(__file__).parent / "data" / "price_negatives.txt"
+    words = [w.strip() for w in path.read_text(encoding="utf-8").splitlines() if w.strip() and not w.startswith("#")]
+    return re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
+
+
+def _is_wage(text: str, price: Price) -> bool:
+    """An amount next to wage words ("ЗП до 5000₽", "$2000/week") is pay, not a drug price."""
+    return _wage_re().search(text, max(0, price.start - _WAGE_WINDOW), price.end + _WAGE_WINDOW) is not None
 
 
 def _by_segment(quants: list[Quantity], seg: Any) -> dict[int, tuple[list[Quantity], list[int]]]:
@@ -87,17 +111,6 @@ def _by_segment(quants: list[Quantity], seg: Any) -> dict[int, tuple[list[Quanti
         got[0].append(q)
         got[1].append(q.end)
     return out
-
-
-def _has_multiplier(text: str, price: Price, cache: dict[int, bool]) -> bool:
-    """A pack count ("30x", "x 30") on the line of ``price`` (searched once per line)."""
-    line_start = text.rfind("\n", 0, price.start) + 1
-    got = cache.get(line_start)
-    if got is None:
-        line_end = text.find("\n", price.end)
-        got = _MULTIPLIER.search(text, line_start, line_end if line_end >= 0 else len(text)) is not None
-        cache[line_start] = got
-    return got
 
 
 def _nearest(segment: tuple[list[Quantity], list[int]] | None, price: Price) -> Quantity | None:

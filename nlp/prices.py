@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from nlp.quantities import NUMBER, parse_number
+from nlp.quantities import GAP, NUMBER, parse_number
 
 DATA_DIR = Path(__file__).parent / "data"
 _SIGNS = "$€£₽₴₸₿"
@@ -67,9 +67,12 @@ def _price_re(data_dir: Path = DATA_DIR) -> re.Pattern[str]:
     sign = f"[{re.escape(_SIGNS)}]"
     mult = r"(?P<mult{n}>[kк]|тыс\.?|тысяч[а-я]{{0,2}})?"
     return re.compile(
-        rf"(?P<sign1>{sign})\s?(?P<num1>{NUMBER})\s?{mult.format(n=1)}(?![^\W\d_])"
-        rf"|(?P<num2>{NUMBER})\s?{mult.format(n=2)}\s?(?:(?P<sign2>{sign})|(?P<word2>{word_alts})(?![^\W\d_]))"
-        rf"|(?P<num3>{NUMBER})\s?(?P<mult3>[kк])(?![^\W\d_])"
+        rf"(?P<sign1>{sign}){GAP}(?P<num1>{NUMBER}){GAP}{mult.format(n=1)}(?![^\W\d_])"
+        rf"|(?P<num2>{NUMBER}){GAP}{mult.format(n=2)}{GAP}(?:(?P<sign2>{sign})|(?P<word2>{word_alts})(?![^\W\d_]))"
+        rf"|(?P<num3>{NUMBER}){GAP}(?P<mult3>[kк])(?![^\W\d_])"
+        # A bare amount in a tier ("1г — 2500", "3 гр - 6600", "от 1800 за грамм"): local currency.
+        rf"|(?:[-—–:=]|(?<![^\W\d_])(?:от|по|цена)){GAP}(?P<num4>{NUMBER})"
+        rf"(?=[ \u00a0]?(?:[/,;|)]|за\b|$|\n| [-—–/|]|\.(?:\s|$)))"
     )
 
 
@@ -83,8 +86,13 @@ def find_prices(norm_text: str, lang: str = "", data_dir: Path = DATA_DIR) -> li
         elif m.group("num2") is not None:
             raw, mult = m.group("num2"), m.group("mult2")
             currency = table.get(m.group("sign2") or m.group("word2") or "")
-        else:
+        elif m.group("num3") is not None:
             raw, mult, currency = m.group("num3"), m.group("mult3"), _LOCAL.get(lang)
+        else:
+            raw, mult, currency = m.group("num4"), None, _LOCAL.get(lang)
+            value = parse_number(raw)
+            if value is None or value < 100:  # "1г - 2г" ranges and counts are not prices
+                continue
         if currency is None:
             continue
         value = parse_number(raw)
@@ -92,5 +100,6 @@ def find_prices(norm_text: str, lang: str = "", data_dir: Path = DATA_DIR) -> li
             continue
         if mult:
             value *= 1000.0
-        out.append(Price(value, currency, m.start(), m.end()))
+        start = m.start("num4") if m.group("num4") is not None else m.start()
+        out.append(Price(value, currency, start, m.end()))
     return out

@@ -15,7 +15,10 @@ from pathlib import Path
 DATA_DIR = Path(__file__).parent / "data"
 
 # No nested quantifiers: thousands groups are fixed width, the decimal branch is two runs.
-NUMBER = r"(?<![\d.,])(?:\d{1,3}(?:[ \u00a0\u202f.,]\d{3})+(?![\d])|\d{1,12}(?:[.,]\d{1,6})?)(?![\d])"
+NUMBER = r"(?<![\w.,/])(?:\d{1,3}(?:[ \u00a0\u202f.,]\d{3})+(?![\d])|\d{1,12}(?:[.,]\d{1,6})?)(?![\d])"
+# Optional blank between a number and its unit or currency: never a line break.
+GAP = r"[ \u00a0\u202f]?"
+_FRACTION = re.compile(r"^(\d{1,2})/(\d{1,2})$")
 _THOUSANDS = re.compile(r"\d{1,3}(?:[ \u00a0\u202f.,]\d{3})+")
 
 
@@ -57,7 +60,8 @@ def units(data_dir: Path = DATA_DIR) -> dict[str, tuple[str, float | None]]:
 @lru_cache(maxsize=4)
 def _quantity_re(data_dir: Path = DATA_DIR) -> re.Pattern[str]:
     alts = "|".join(re.escape(u) for u in sorted(units(data_dir), key=len, reverse=True))
-    return re.compile(rf"(?P<num>{NUMBER})\s?(?P<unit>{alts})(?![^\W\d_])")
+    fraction = r"(?<![\w.,/])\d{1,2}/\d{1,2}"
+    return re.compile(rf"(?P<num>{fraction}|{NUMBER}){GAP}(?P<unit>{alts})(?![^\W\d_])")
 
 
 def find_quantities(norm_text: str, data_dir: Path = DATA_DIR) -> list[Quantity]:
@@ -65,7 +69,9 @@ def find_quantities(norm_text: str, data_dir: Path = DATA_DIR) -> list[Quantity]
     table = units(data_dir)
     out: list[Quantity] = []
     for m in _quantity_re(data_dir).finditer(norm_text):
-        value = parse_number(m.group("num"))
+        raw = m.group("num")
+        frac = _FRACTION.match(raw)
+        value = int(frac.group(1)) / int(frac.group(2)) if frac and int(frac.group(2)) else parse_number(raw)
         if value is None:
             continue
         unit, per = table[m.group("unit")]
