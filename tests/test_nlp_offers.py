@@ -116,3 +116,37 @@ def test_other_currencies_in_offers(extractor: Extractor) -> None:
 
 def test_no_offer_without_a_drug(extractor: Extractor) -> None:
     assert _offers(extractor, "Продам велосипед 1 шт за 15 000 руб") == []
+
+
+def test_bare_amounts_in_a_russian_tier_list_are_local_currency(extractor: Extractor) -> None:
+    text = "Мефедрон VHQ\n1 гр - 3000\n2 гр - 5500\nЯрославль. Бот @yar_mef_bot"
+    assert _core(_offers(extractor, text)) == [("mephedrone", 1.0, 3000.0, "RUB"), ("mephedrone", 2.0, 5500.0, "RUB")]
+    assert _core(_offers(extractor, "Фен белый. Цена 1500 за грамм")) == [("amphetamine", 1.0, 1500.0, "RUB")]
+
+
+def test_price_per_unit_of_mass(extractor: Extractor) -> None:
+    assert _core(_offers(extractor, "Гаш — 2000р/гр")) == [("cannabis", 1.0, 2000.0, "RUB")]
+    assert _core(_offers(extractor, "Mexican tar heroin, $90 per gram, 3.5g for $280")) == [
+        ("heroin", 1.0, 90.0, "USD"), ("heroin", 3.5, 280.0, "USD")]
+    (offer,) = _offers(extractor, "exotic weed $50/8th")
+    assert offer["grams"] == pytest.approx(3.5437)
+
+
+def test_fractions_of_an_ounce(extractor: Extractor) -> None:
+    offers = _offers(extractor, "Sour Diesel buds\n1/8 oz - $35\n1/4 oz - $65\n1 oz - $220")
+    assert [round(o["grams"], 2) for o in offers] == [3.54, 7.09, 28.35]
+
+
+def test_wages_are_not_offers(extractor: Extractor) -> None:
+    assert _offers(extractor, "Ищем закладчиков. Работа с мефом, ЗП до 5000₽ за смену") == []
+    assert _offers(extractor, "Hiring couriers for our weed shop, $2000/week") == []
+
+
+def test_amount_on_the_next_line_is_not_glued_to_a_count(extractor: Extractor) -> None:
+    (offer,) = _offers(extractor, "Lyrica 300mg (pregabalin) x 56\n£45 for 56 capsules")
+    assert (offer["amount"], offer["currency"], offer["grams"]) == (45.0, "GBP", None)
+
+
+def test_hex_ids_do_not_become_prices(extractor: Extractor) -> None:
+    text = "special K 1g $40. Session id 05a3bb0c917fd2e4c8d1a6e5f4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4"
+    assert _core(_offers(extractor, text)) == [("ketamine", 1.0, 40.0, "USD")]
