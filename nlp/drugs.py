@@ -71,6 +71,7 @@ class DrugLexicon:
     glued_re: re.Pattern[str] | None = None
     dose_fallback: bool = True
     prefixes: frozenset[str] = frozenset()
+    word_cache: dict[tuple[str, str], Any] = field(default_factory=dict)  # memo of _word_info
 
     @classmethod
     def from_dir(cls, data_dir: Path = DATA_DIR) -> DrugLexicon:
@@ -141,6 +142,25 @@ def _by_stem(word: str, entries: dict[str, dict[str, Any]]) -> dict[str, Any] | 
     return None
 
 
+_WordInfo = tuple[dict[str, Any] | None, bool, tuple[dict[str, Any], int, int] | None]
+
+
+def _word_info(word: str, lang: str, lex: DrugLexicon) -> _WordInfo:
+    """What one normalised word can start: a one-word entry, an n-gram, or a glued substance name."""
+    entries = lex.entries
+    lk = _lemma_key(word, lang)
+    is_first = word in lex.first_words or lk in lex.first_words
+    single = entries.get(word)
+    if single is None and _CYR.search(word):
+        single = entries.get(lk) or _by_stem(word, entries)
+    glued = None
+    if single is None and len(word) >= 7 and lex.glued_re is not None and word.isascii():
+        g = lex.glued_re.search(word)
+        if g is not None and (g.start() == 0 or g.end() == len(word)):
+            glued = (entries[g.group()], g.start(), g.end())
+    return single, is_first, glued
+
+
 @dataclass(slots=True)
 class _Hit:
     entry: dict[str, Any]
@@ -164,12 +184,23 @@ def find_drugs(original: str, norm: Normalized, lex: DrugLexicon, lang: str = ""
     def lkey(i: int) -> str:
         return _lemma_key(toks[i][0], lang)
 
+    cache = lex.word_cache
+    if len(cache) > 300_000:
+        cache.clear()
     i = 0
     n = len(toks)
     while i < n:
         word, start, _ = toks[i]
+        info = cache.get((word, lang))
+        if info is None:
+            info = _word_info(word, lang, lex)
+            cache[(word, lang)] = info
+        single, is_first, glued = info
+        if single is None and not is_first and glued is None:
+            i += 1
+            continue
         found: tuple[dict[str, Any], int] | None = None
-        if word in lex.first_words or lkey(i) in lex.first_words:
+        if is_first:
             # Longest n-gram first; words must be close (at most two separator characters apart).
             j = i
             surface = [word]
@@ -179,23 +210,17 @@ def find_drugs(original: str, norm: Normalized, lex: DrugLexicon, lang: str = ""
                 surface.append(toks[j][0])
                 lemmas.append(lkey(j))
             for last in range(j, i, -1):
-                k = i + (last - i) + 1
-                cand = entries.get("".join(surface[: k - i])) or entries.get("".join(lemmas[: k - i]))
+                size = last - i + 1
+                cand = entries.get("".join(surface[:size])) or entries.get("".join(lemmas[:size]))
                 if cand is not None:
                     found = (cand, last)
                     break
-        if found is None:
-            cand = entries.get(word)
-            if cand is None and _CYR.search(word):
-                cand = entries.get(lkey(i)) or _by_stem(word, entries)
-            if cand is not None:
-                found = (cand, i)
-        if found is None and len(word) >= 7 and lex.glued_re is not None and word.isascii():
+        if found is None and single is not None:
+            found = (single, i)
+        if found is None and glued is not None:
             # A substance name glued to a vendor or brand word ("asaprockymdma").
-            g = lex.glued_re.search(word)
-            if g is not None and (g.start() == 0 or g.end() == len(word)):
-                entry = entries[g.group()]
-                hits.append(_Hit(entry, i, i, start + g.start(), start + g.end(), entry.get("form")))
+            entry, g_start, g_end = glued
+            hits.append(_Hit(entry, i, i, start + g_start, start + g_end, entry.get("form")))
         if found is not None:
             entry, last = found
             hits.append(_Hit(entry, i, last, start, toks[last][2], entry.get("form")))
