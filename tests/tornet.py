@@ -23,6 +23,7 @@ from __future__ import annotations
 import atexit
 import http.server
 import os
+import random
 import re
 import shutil
 import signal
@@ -34,6 +35,7 @@ import threading
 import time
 import types
 import urllib.request
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,9 +61,35 @@ def tor_available() -> bool:
     return os.access(TOR, os.X_OK) and os.access(TOR_GENCERT, os.X_OK)
 
 
+_handed_out: set[int] = set()
+
+
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port() -> int:
-    """A currently free TCP port on 127.0.0.1 (the OS picks it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+    """A TCP port that is free on 127.0.0.1 now, below the kernel's ephemeral range.
+
+    Ports are bound by tor seconds after they are chosen; the relays' own outgoing loopback connections
+    take ephemeral ports meanwhile, so choosing from that range (as bind(0) does) can collide.
+    """
+    low, high = 15000, max(15001, _ephemeral_low() - 1)
+    for _ in range(200):
+        port = random.randint(low, high)
+        if port in _handed_out:
+            continue
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:  # crowded machine: let the OS pick
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
 
@@ -576,7 +604,15 @@ def session_network() -> TorNetwork:
     """The session's network, started on first use; stopped at exit (and by the fixture's teardown)."""
     with _SESSION.lock:
         if _SESSION.network is None:
-            _SESSION.network = TorNetwork().start()
+            try:
+                _SESSION.network = TorNetwork().start()
+            except TorNetworkError as exc:
+                # one retry with fresh ports and keys when a tor exited early: a port taken meanwhile by
+                # another process is the usual cause on a shared machine; a second failure is real
+                if "exited with rc" not in str(exc):
+                    raise
+                warnings.warn(f"private Tor network failed to start, retrying once: {exc}", stacklevel=1)
+                _SESSION.network = TorNetwork().start()
         network: TorNetwork = _SESSION.network
         return network
 

@@ -395,7 +395,8 @@ class TorLauncher:
         exec a new child's command line is still ours, which the PID-reuse check would misread."""
         proc = self._procs.get(inst.name)
         if proc is not None and proc.pid == inst.pid:
-            return proc.poll() is None
+            # a multi-threaded process shows as a zombie before it can be reaped: that is dead too
+            return proc.poll() is None and pid_alive(proc.pid)
         return inst.is_running()
 
     def progress(self, inst: TorInstance) -> int:
@@ -452,11 +453,36 @@ class TorLauncher:
                 continue
             LOG.warning("%s (pid %s) is not running; restarting it", inst.name, inst.pid)
             inst.restarts += 1 if inst.pid else 0
+            # a dying tor can hold its listeners for a moment after it stops counting as alive
+            if not self._wait_ports_free(inst):
+                LOG.warning("%s: ports %d/%s still busy; starting anyway", inst.name, inst.socks_port,
+                            inst.control_port)
             self.spawn(inst)
             restarted.append(inst)
         if restarted:
             self.save()
         return restarted
+
+    @staticmethod
+    def _wait_ports_free(inst: TorInstance, timeout: float = 10.0) -> bool:
+        """Wait until the instance's SOCKS and control ports can be bound again."""
+        ports = [p for p in (inst.socks_port, inst.control_port) if p]
+        deadline = time.monotonic() + timeout
+        while True:
+            busy = False
+            for port in ports:
+                with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+                    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as tor binds its listeners
+                    try:
+                        s.bind(("127.0.0.1", port))
+                    except OSError:
+                        busy = True
+                        break
+            if not busy:
+                return True
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
 
     def supervise(self, stop: threading.Event, interval: float = 2.0) -> None:
         """Restart dead instances every ``interval`` seconds until ``stop`` is set."""
