@@ -15,7 +15,7 @@ from pathlib import Path
 DATA_DIR = Path(__file__).parent / "data"
 
 # No nested quantifiers: thousands groups are fixed width, the decimal branch is two runs.
-NUMBER = r"(?<![\w.,/])(?:\d{1,3}(?:[ \u00a0\u202f.,]\d{3})+(?![\d])|\d{1,12}(?:[.,]\d{1,6})?)(?![\d])"
+NUMBER = r"(?=\d)(?<![\w.,/])(?:\d{1,3}(?:[ \u00a0\u202f.,]\d{3})+(?![\d])|\d{1,12}(?:[.,]\d{1,6})?)(?![\d])"
 # Optional blank between a number and its unit or currency: never a line break.
 GAP = r"[ \u00a0\u202f]?"
 _FRACTION = re.compile(r"^(\d{1,2})/(\d{1,2})$")
@@ -60,7 +60,7 @@ def units(data_dir: Path = DATA_DIR) -> dict[str, tuple[str, float | None]]:
 @lru_cache(maxsize=4)
 def _quantity_re(data_dir: Path = DATA_DIR) -> re.Pattern[str]:
     alts = "|".join(re.escape(u) for u in sorted(units(data_dir), key=len, reverse=True))
-    fraction = r"(?<![\w.,/])\d{1,2}/\d{1,2}"
+    fraction = r"(?=\d)(?<![\w.,/])\d{1,2}/\d{1,2}"
     return re.compile(rf"(?P<num>{fraction}|{NUMBER}){GAP}(?P<unit>{alts})(?![^\W\d_])")
 
 
