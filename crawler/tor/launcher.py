@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import random
 import re
 import shutil
 import signal
@@ -61,8 +62,31 @@ def find_tor_binary() -> str:
     return found
 
 
-def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port that is free on ``host`` right now (chosen by the OS)."""
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+def free_port(host: str = "127.0.0.1", exclude: Iterable[int] = ()) -> int:
+    """A TCP port that is free on ``host`` now, below the kernel's ephemeral range when possible.
+
+    Instances keep their ports across restarts; a port from the ephemeral range could meanwhile be
+    taken by some outgoing connection (the crawler makes many), and the restarted tor could not bind it.
+    """
+    low, high = 20000, _ephemeral_low() - 1
+    excluded = set(exclude)
+    for _ in range(100 if high > low else 0):
+        port = random.randint(low, high)
+        if port in excluded:
+            continue
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind((host, port))
+            except OSError:
+                continue
+            return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind((host, 0))
         return int(s.getsockname()[1])
@@ -316,9 +340,10 @@ class TorLauncher:
             if name in used:
                 continue
             data_dir = self.state_dir / name
-            inst = TorInstance(
-                name=name, socks_port=free_port(), control_port=free_port(), data_dir=str(data_dir)
-            )
+            taken = {p for i in [*self.instances, *new] for p in (i.socks_port, i.control_port) if p}
+            socks = free_port(exclude=taken)
+            control = free_port(exclude=taken | {socks})
+            inst = TorInstance(name=name, socks_port=socks, control_port=control, data_dir=str(data_dir))
             new.append(inst)
             used.add(name)
         for inst in new:
