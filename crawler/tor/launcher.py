@@ -48,10 +48,10 @@ class TorLaunchError(RuntimeError):
 
 
 def default_state_dir() -> Path:
-    """``$NARCOWATCH_HOME/tor``, else ``~/.local/share/narcowatch/tor``."""
-    home = os.environ.get("NARCOWATCH_HOME")
-    base = Path(home) if home else Path.home() / ".local" / "share" / "narcowatch"
-    return base / "tor"
+    """``tor/`` under the Narcowatch home (``$NARCOWATCH_HOME``, else ``~/.local/share/narcowatch``)."""
+    from narcowatch.paths import home
+
+    return home() / "tor"
 
 
 def find_tor_binary() -> str:
