@@ -88,7 +88,7 @@ def eval_command(file: str, as_json: bool) -> None:
     except EvalInputError as exc:
         raise _BadLine(str(exc)) from exc
     extractor = get_extractor()
-    inputs = [{k: g[k] for k in ("id", "text", "title", "lang") if k in g} for g in gold]
+    inputs: list[dict[str, Any]] = [{k: g[k] for k in ("id", "text", "title", "lang") if k in g} for g in gold]
     pred: list[dict[str, Any]] = []
     for i in range(0, len(inputs), _CHUNK):
         pred.extend(extractor.extract_batch(inputs[i:i + _CHUNK]))

@@ -257,10 +257,10 @@ def find_drugs(original: str, norm: Normalized, lex: DrugLexicon, lang: str = ""
         out.extend(_emoji_mentions(emoji_hits, out, lex, original))
         out.sort(key=lambda d: d["start"])
     if not out and lex.dose_fallback:
-        m = _UG_DOSE.search(text)
+        dose = _UG_DOSE.search(text)
         entry = lex.entries.get("lsd")
-        if m is not None and entry is not None:
-            o_start, o_end = norm.span(m.start(), m.end())
+        if dose is not None and entry is not None:
+            o_start, o_end = norm.span(dose.start(), dose.end())
             out.append({"substance": entry["substance"], "class": entry["class"], "nps": bool(entry["nps"]),
                         "form": "blotter", "text": original[o_start:o_end], "start": o_start, "end": o_end})
     return out
