@@ -35,7 +35,7 @@ _WORD = re.compile(r"[^\W_]+")
 _CYR = re.compile(r"[а-яёіїєґ]")
 # A number with a unit or a currency nearby: enough context for ambiguous slang.
 _CONTEXT_RE = re.compile(
-    r"\d\s?(?:g|gs|gr|grams?|gramm|kg|kilo(?:gram)?s?|mg|ug|mcg|oz|ounces?|lbs?|pounds?|qp|ml|tabs?|pills?|caps|x|х|г|гр|грамм?|кг|мг"
+    r"\d\s?(?:g|gs|gr|grams?|gramm|kg|kilo(?:gram)?s?|mg|ug|mcg|oz|ounces?|lbs?|pounds?|qp|ml|tabs?|pills?|caps|seeds?|x|х|г|гр|грамм?|кг|мг"
     r"|мл|шт|таб|k|к)(?![^\W\d_])|[$€£₽₴₸₿]\s?\d|\d\s?[$€£₽₴₸₿]|(?<![^\W\d_])[xх×]\s?\d"
     r"|\d\s?(?:руб|usd|eur|btc|грн|тг|р)(?![^\W\d_])|(?<![^\W\d_])(?:pounds?|ounces?|qp|lbs?|oz)(?![^\W\d_])")
 # A microgram dose with no drug named: blotter LSD (the commonest product sold by the microgram).
