@@ -80,6 +80,16 @@ def _parse_value(raw: str) -> Any:
         return raw
 
 
+def _peak_rss_mb() -> float:
+    """This process's own peak RSS (VmHWM). ru_maxrss is not used: Linux carries it across fork and
+    execve, so a crawler started from a big parent (a pytest run with spaCy loaded) inherits its peak."""
+    with open("/proc/self/status", encoding="ascii") as fh:
+        for line in fh:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError("VmHWM missing from /proc/self/status")
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--url", action="append", default=[], help="URL, may contain {i}")
@@ -152,7 +162,7 @@ def main(argv: list[str]) -> int:
         "stats": stats,
         "elapsed": (spider.t_last - spider.t_open) if spider.t_last else 0.0,
         "cpu": time.process_time() - spider.cpu_open,
-        "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "maxrss_mb": _peak_rss_mb(),
     }
     with open(args.report, "w", encoding="utf-8") as fh:
         json.dump(report, fh)

@@ -136,7 +136,7 @@ def main(argv: list[str]) -> int:
               f"{s['rate'] / sc.bound:>11.2f} {d['rate'] / sc.bound:>12.2f} | {s['cpu_per_1k']:>10.2f} "
               f"{d['cpu_per_1k']:>10.2f} | {s['rss']:>8.1f} {d['rss']:>8.1f} | {s['failed']:>3}/{d['failed']:<4}")
     print("targets: socks/direct ratio >= 0.90; each mode >= 0.85 of the Little's-law bound "
-          "(concurrency / latency). RSS is the crawler process's peak (ru_maxrss).")
+          "(concurrency / latency). RSS is the crawler process's peak (VmHWM).")
     return 0
 
 
