@@ -48,7 +48,15 @@ def load_pipeline(config_path: Path = PIPELINE_CFG) -> Language:
     """Build and initialise the pipeline defined in ``config_path`` (no model downloads)."""
     config = spacy.util.load_config(config_path)
     pipeline = load_model_from_config(config, auto_fill=True, validate=True)
-    pipeline.initialize()
+    # spaCy's logger has its own stderr handler; its "Created vocabulary" chatter would cut through the
+    # crawl progress bars and the JSON-lines output of `narcowatch extract` pipelines.
+    spacy_logger = logging.getLogger("spacy")
+    level = spacy_logger.level
+    spacy_logger.setLevel(logging.WARNING)
+    try:
+        pipeline.initialize()
+    finally:
+        spacy_logger.setLevel(level)
     return pipeline
 
 
