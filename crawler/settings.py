@@ -57,7 +57,9 @@ NARCOWATCH_TOR_PROXIES: list[str] = [
     p.strip() for p in os.environ.get("NARCOWATCH_TOR_PROXIES", "socks5h://127.0.0.1:9050").split(",") if p.strip()
 ]
 # Parallel to NARCOWATCH_TOR_PROXIES (empty entries allowed); used for NEWNYM only.
-NARCOWATCH_TOR_CONTROL_PORTS: list[int | None] = []
+NARCOWATCH_TOR_CONTROL_PORTS: list[int | None] = [
+    int(p) if p.strip() else None for p in os.environ.get("NARCOWATCH_TOR_CONTROL_PORTS", "").split(",")
+] if os.environ.get("NARCOWATCH_TOR_CONTROL_PORTS") else []
 NARCOWATCH_TOR_CONTROL_COOKIE = os.environ.get("NARCOWATCH_TOR_CONTROL_COOKIE", "")
 NARCOWATCH_TOR_CONTROL_PASSWORD = os.environ.get("NARCOWATCH_TOR_CONTROL_PASSWORD", "")
 NARCOWATCH_TOR_ISOLATE_SITES = True
