@@ -79,6 +79,7 @@ class _Gazetteer:
     by_stem: dict[tuple[str, ...], list[_Name]]
     max_len: int
     prefixes: set[tuple[str, ...]] = field(default_factory=set)  # every prefix of every key
+    first: set[str] = field(default_factory=set)  # every first word of every key (any form)
 
 
 # Case endings stripped for the stem fallback, longest first. pymorphy's first parse turns some
@@ -193,14 +194,25 @@ def _gazetteer() -> _Gazetteer:
     for table in (gaz.by_key, gaz.exact, gaz.by_stem):
         for key in table:
             gaz.prefixes.update(key[:k] for k in range(1, len(key) + 1))
+    gaz.first = {key[0] for key in gaz.prefixes}
     return gaz
 
 
-@dataclass(frozen=True)
+@lru_cache(maxsize=200_000)
+def _word_forms(word: str) -> tuple[str, str, str]:
+    """``(lower-case, lemma, stem)`` of one token, as the gazetteer keys spell them."""
+    return word.lower().replace("ё", "е").replace("’", "'"), _tok_lemma(word).replace("’", "'"), _stem(word)
+
+
 class _Tok:
-    text: str
-    start: int
-    end: int
+    """One word token (a plain slotted class: built once per word, so cheap construction matters)."""
+
+    __slots__ = ("text", "start", "end")
+
+    def __init__(self, text: str, start: int, end: int) -> None:
+        self.text = text
+        self.start = start
+        self.end = end
 
 
 # Handles, e-mails and URLs ("@berlin_shop", "t.me/paris_coco", "x@mail.ru") are not place mentions.
@@ -208,6 +220,16 @@ _HANDLE_RE = re.compile(r"[^\s@]{0,64}@[^\s]{1,64}|\S{0,64}_\S{0,64}|\S{1,64}(?:
 
 
 def _tokens(text: str) -> list[_Tok]:
+    return list(_tokens_cached(text))
+
+
+# The places scan, the region scan and the delivery scan all tokenise the same post: remember the last few.
+@lru_cache(maxsize=64)
+def _tokens_cached(text: str) -> tuple[_Tok, ...]:
+    return tuple(_tokens_uncached(text))
+
+
+def _tokens_uncached(text: str) -> list[_Tok]:
     toks = [_Tok(m.group(), m.start(), m.end()) for m in _TOKEN_RE.finditer(text)]
     if "@" not in text and "_" not in text and "/" not in text:
         return toks
@@ -228,10 +250,10 @@ def _tokens(text: str) -> list[_Tok]:
 def _mostly_upper(text: str) -> bool:
     """True for ALL-CAPS or Title Case text, where capitalisation says nothing about proper names."""
     sample = text[:5000]
-    letters = [c for c in sample if c.isalpha()]
+    letters = "".join(filter(str.isalpha, sample))
     if not letters:
         return False
-    if sum(c.isupper() for c in letters) / len(letters) > 0.6:
+    if sum(map(str.isupper, letters)) / len(letters) > 0.6:
         return True
     words = [w for w in _TOKEN_RE.findall(sample) if w[:1].isalpha()]
     return len(words) >= 4 and sum(w[:1].isupper() for w in words) / len(words) > 0.7
@@ -321,13 +343,25 @@ def _scan_uncached(text: str, relaxed: bool) -> list[tuple[Place, int, int, _Nam
         return []
     all_caps = _mostly_upper(text)
     surfaces = [t.text for t in toks]
-    lows = [t.text.lower().replace("ё", "е").replace("’", "'") for t in toks]
-    lems = [_tok_lemma(t.text).replace("’", "'") for t in toks]
-    stems = [_stem(t.text) for t in toks]
+    triples = [_word_forms(w) for w in surfaces]
+    lows = [f[0] for f in triples]
+    lems = [f[1] for f in triples]
+    stems = [f[2] for f in triples]
     forms = [surfaces, lows, lems, stems]
+    first = gaz.first
     out: list[tuple[Place, int, int, _Name]] = []
     i = 0
     while i < len(toks):
+        # No name starts with this word in any form (and it is no Kazakh case form): skip it cheaply.
+        if (
+            surfaces[i] not in first
+            and lows[i] not in first
+            and lems[i] not in first
+            and stems[i] not in first
+            and not (surfaces[i][:1].isupper() and lows[i].endswith(_KK_SUFFIXES))
+        ):
+            i += 1
+            continue
         hit: tuple[int, _Name] | None = None
         for n in range(_window_limit(gaz, text, toks, i, forms), 0, -1):
             cands = [*gaz.exact.get(tuple(surfaces[i : i + n]), ()), *gaz.by_key.get(tuple(lows[i : i + n]), ())]
@@ -380,6 +414,10 @@ class _Regions:
     by_key: dict[tuple[str, ...], str]
     exact: dict[tuple[str, ...], str]
     max_len: int
+    exact_prefixes: set[tuple[str, ...]] = field(default_factory=set)
+    key_prefixes: set[tuple[str, ...]] = field(default_factory=set)
+    exact_first: set[str] = field(default_factory=set)
+    key_first: set[str] = field(default_factory=set)
 
 
 @lru_cache(maxsize=1)
@@ -396,6 +434,10 @@ def _regions() -> _Regions:
                 for k in _keys(raw):
                     reg.by_key[k] = key
             reg.max_len = max(reg.max_len, len(_TOKEN_RE.findall(raw)))
+    reg.exact_prefixes = {key[:k] for key in reg.exact for k in range(1, len(key) + 1)}
+    reg.key_prefixes = {key[:k] for key in reg.by_key for k in range(1, len(key) + 1)}
+    reg.exact_first = {key[0] for key in reg.exact if key}
+    reg.key_first = {key[0] for key in reg.by_key if key}
     return reg
 
 
@@ -434,16 +476,38 @@ _ISO_LIST_RE = re.compile(r"[\s:\-–]{0,4}([A-Z]{2}(?:\s{0,2}[,/&+]\s{0,2}[A-Z]
 _SEGMENT_MAX = 100
 
 
+@lru_cache(maxsize=200_000)
+def _low_lemma(word: str) -> tuple[str, str]:
+    """``(lower-case with ё folded, lemma)`` of one token."""
+    return word.lower().replace("ё", "е"), _tok_lemma(word)
+
+
 def _region_hits(text: str) -> list[tuple[str, int, int]]:
     """Region words (EU, Europe, СНГ, worldwide ...) as ``(key, start, end)``."""
     reg = _regions()
     toks = _tokens(text)
-    lows = [t.text.lower().replace("ё", "е") for t in toks]
+    surfaces = [t.text for t in toks]
+    pairs = [_low_lemma(w) for w in surfaces]
+    lows = [p[0] for p in pairs]
     out = []
     i = 0
     while i < len(toks):
+        if (
+            surfaces[i] not in reg.exact_first
+            and lows[i] not in reg.key_first
+            and (len(lows[i]) > _MAX_WORD or (pairs[i][1],) not in reg.by_key)
+        ):
+            i += 1  # no region name starts with this word
+            continue
         matched = 0
-        for n in range(min(reg.max_len, len(toks) - i), 0, -1):
+        # Only windows whose surface or lower-case words are still a prefix of some key can match.
+        limit = 0
+        while limit < reg.max_len and i + limit < len(toks) and (
+            tuple(surfaces[i : i + limit + 1]) in reg.exact_prefixes
+            or tuple(lows[i : i + limit + 1]) in reg.key_prefixes
+        ):
+            limit += 1
+        for n in range(max(limit, 1), 0, -1):
             if n > 1 and not _joined(text, toks, i, n):
                 continue
             surface = tuple(t.text for t in toks[i : i + n])
@@ -596,6 +660,7 @@ class _Delivery:
     exact: dict[tuple[str, ...], list[str]]
     max_len: int
     prefixes: set[tuple[str, ...]] = field(default_factory=set)
+    first: set[str] = field(default_factory=set)
 
 
 @lru_cache(maxsize=1)
@@ -614,7 +679,10 @@ def _delivery() -> _Delivery:
     for table in (dl.by_key, dl.exact):
         for key in table:
             dl.prefixes.update(key[:k] for k in range(1, len(key) + 1))
+    dl.first = {key[0] for key in dl.prefixes}
     return dl
+
+
 
 
 def find_delivery(text: str) -> list[str]:
@@ -627,12 +695,17 @@ def _find_delivery_cached(text: str) -> tuple[str, ...]:
     dl = _delivery()
     toks = _tokens(text)
     surfaces = [t.text for t in toks]
-    lows = [t.text.lower().replace("ё", "е") for t in toks]
-    lems = [_tok_lemma(t.text) for t in toks]
+    pairs = [_low_lemma(w) for w in surfaces]
+    lows = [p[0] for p in pairs]
+    lems = [p[1] for p in pairs]
     forms = [surfaces, lows, lems]
+    first = dl.first
     found: list[str] = []
     i = 0
     while i < len(toks):
+        if surfaces[i] not in first and lows[i] not in first and lems[i] not in first:
+            i += 1  # no delivery phrase starts with this word
+            continue
         limit = 0
         while limit < dl.max_len and i + limit < len(toks):
             if limit and not _JOIN_RE.fullmatch(text[toks[i + limit - 1].end : toks[i + limit].start]):
