@@ -74,12 +74,14 @@ class _Index:
     exact_prefixes: frozenset[tuple[str, ...]] = frozenset()
 
 
+@lru_cache(maxsize=200_000)
 def _lemma(word: str) -> str:
     if len(word) > 40 or not _CYR_RE.search(word):  # junk/hostile "words" are never lemmatised
         return word.lower()
     return lemma(word, "uk" if _UK_RE.search(word) else "ru")
 
 
+@lru_cache(maxsize=200_000)
 def _stem(word: str) -> str:
     low = word.lower().replace("ё", "е")
     if not _CYR_RE.search(low):
@@ -157,6 +159,12 @@ def _hit(entry: Precursor, start: int, end: int) -> dict:
     return {"name": entry.name, "cas": entry.cas, "table": entry.table, "start": start, "end": end}
 
 
+@lru_cache(maxsize=200_000)
+def _can_start(word: str, first: frozenset[str]) -> bool:
+    """True when some precursor name can start with ``word`` (lower-case, stem or lemma form)."""
+    return word.lower().replace("ё", "е") in first or _stem(word) in first or _lemma(word) in first
+
+
 def find_precursors(text: str) -> list[dict]:
     """Precursor mentions in ``text`` in order: ``{"name", "cas", "table", "start", "end"}``.
 
@@ -164,8 +172,10 @@ def find_precursors(text: str) -> list[dict]:
     Convention) or ``"watch"`` (INCB special surveillance list and nationally controlled chemicals).
     """
     idx = _index()
+    first = idx.first
     toks = list(_TOKEN_RE.finditer(text))
     lows = [t.group().lower().replace("ё", "е") for t in toks]
+    starts = [_can_start(t.group(), first) for t in toks] if toks else []
     lems: dict[int, str] = {}
     stems: dict[int, str] = {}
 
@@ -182,7 +192,7 @@ def find_precursors(text: str) -> list[dict]:
     hits: list[dict] = []
     i = 0
     while i < len(toks):
-        if lows[i] not in idx.first and stm(i) not in idx.first and lem(i) not in idx.first:
+        if not starts[i]:
             i += 1
             continue
         if i > 0 and text[toks[i - 1].end() : toks[i].start()] in ("-", "‐"):
