@@ -40,6 +40,10 @@ _CONTEXT_RE = re.compile(
     r"|\d\s?(?:руб|usd|eur|btc|грн|тг|р)(?![^\W\d_])|(?<![^\W\d_])(?:pounds?|ounces?|qp|lbs?|oz)(?![^\W\d_])")
 # A microgram dose with no drug named: blotter LSD (the commonest product sold by the microgram).
 _UG_DOSE = re.compile(r"(?<![\d.,])\d{1,6}(?:[.,]\d{1,3})?\s?(?:ug|µg|μg|mcg|мкг|ugh|ugl|micro\s?grams?)(?![^\W\d_])")
+# With no drug named: a quarter/half pound is a cannabis trade unit; an edible dosed in milligrams
+# ("Chocolate Bar 300mg", "gummies 10mg") is a THC edible (food is sold by the gram).
+_QP = re.compile(r"(?<![^\W\d_])(?:qp|qps|quarter\s?pounds?|half\s?pounds?|qtr\s?lb)(?![^\W\d_])")
+_MG_DOSE = re.compile(r"\d\s?mg(?![^\W\d_])")
 
 
 _NEWLINE = re.compile("\n")
@@ -71,6 +75,8 @@ class DrugLexicon:
     glued_re: re.Pattern[str] | None = None
     dose_fallback: bool = True
     prefixes: frozenset[str] = frozenset()
+    pill_words: frozenset[str] = frozenset()  # form words of form "pills": what a press name needs nearby
+    edible_words: frozenset[str] = frozenset()
     word_cache: dict[tuple[str, str], Any] = field(default_factory=dict)  # memo of _word_info
 
     @classmethod
@@ -82,6 +88,8 @@ class DrugLexicon:
                 if "_provenance" in rec:
                     continue
                 lex.entries[rec["key"]] = rec
+                if rec.get("neighbours"):
+                    lex.ambiguous[rec["key"]] = frozenset(rec["neighbours"])
                 for term in [rec["term"], *rec.get("variants", [])]:
                     words = _WORD.findall(term.replace("ё", "е"))
                     if len(words) > 1:
@@ -91,6 +99,8 @@ class DrugLexicon:
             k = key(row[0])
             lex.ambiguous[k] = lex.ambiguous.get(k, frozenset()) | frozenset(w.lower() for w in neighbours)
         lex.forms = {key(r[0]): r[1] for r in _rows(data_dir / "forms.tsv")}
+        lex.pill_words = frozenset(k for k, f in lex.forms.items() if f == "pills")
+        lex.edible_words = frozenset(k for k, f in lex.forms.items() if f == "edible")
         lex.prefixes = frozenset(k[:n] for k in lex.entries if k.isalpha() for n in range(1, len(k) + 1))
         names = sorted({k for k, e in lex.entries.items() if k == key(e["substance"]) and len(k) >= 4
                         and k.isascii() and k.isalpha() and not e.get("ambiguous") and k not in lex.ambiguous},
@@ -169,6 +179,7 @@ class _Hit:
     start: int  # offsets into the normalised text
     end: int
     form: str | None
+    pill_press: bool = False  # a press name vouched for by a pill word
 
 
 def find_drugs(original: str, norm: Normalized, lex: DrugLexicon, lang: str = "") -> list[dict[str, Any]]:
@@ -257,22 +268,43 @@ def find_drugs(original: str, norm: Normalized, lex: DrugLexicon, lang: str = ""
         out.extend(_emoji_mentions(emoji_hits, out, lex, original))
         out.sort(key=lambda d: d["start"])
     if not out and lex.dose_fallback:
-        dose = _UG_DOSE.search(text)
-        entry = lex.entries.get("lsd")
-        if dose is not None and entry is not None:
-            o_start, o_end = norm.span(dose.start(), dose.end())
-            out.append({"substance": entry["substance"], "class": entry["class"], "nps": bool(entry["nps"]),
-                        "form": "blotter", "text": original[o_start:o_end], "start": o_start, "end": o_end})
+        out = _fallback(original, norm, text, toks, lex)
     return out
+
+
+def _fallback(original: str, norm: Normalized, text: str, toks: list[tuple[str, int, int]],
+              lex: DrugLexicon) -> list[dict[str, Any]]:
+    """A title that names no drug but whose units say which one: a microgram dose is blotter LSD, a
+    quarter pound is cannabis, an edible dosed in mg is a THC edible."""
+    found: tuple[str, str, int, int] | None = None
+    dose = _UG_DOSE.search(text)
+    if dose is not None:
+        found = ("lsd", "blotter", dose.start(), dose.end())
+    else:
+        qp = _QP.search(text)
+        if qp is not None:
+            found = ("cannabis", "buds", qp.start(), qp.end())
+        elif lex.edible_words and _MG_DOSE.search(text) is not None:
+            edible = next((t for t in toks if t[0] in lex.edible_words), None)
+            if edible is not None:
+                found = ("cannabis", "edible", edible[1], edible[2])
+    entry = lex.entries.get(found[0]) if found is not None else None
+    if found is None or entry is None:
+        return []
+    o_start, o_end = norm.span(found[2], found[3])
+    return [{"substance": entry["substance"], "class": entry["class"], "nps": bool(entry["nps"]),
+             "form": found[1], "text": original[o_start:o_end], "start": o_start, "end": o_end}]
 
 
 def _apply_context(hits: list[_Hit], toks: list[tuple[str, int, int]], text: str, lex: DrugLexicon,
                    lang: str, lkey: Any, has_emoji: bool) -> list[_Hit]:
     def is_ambiguous(h: _Hit) -> bool:
-        return bool(h.entry.get("ambiguous")) or h.entry["key"] in lex.ambiguous
+        return not h.pill_press and (bool(h.entry.get("ambiguous")) or h.entry["key"] in lex.ambiguous)
 
     if not any(is_ambiguous(h) for h in hits):
         return hits
+    if any(h.entry.get("needs") == "pills" for h in hits):
+        hits = _pill_presses(hits, toks, lex, lkey)
     # Two different ambiguous words naming the same substance ("moroccan hash") vouch for each other.
     by_substance = Counter(h.entry["substance"] for h in hits if is_ambiguous(h))
     context = (has_emoji or any(not is_ambiguous(h) for h in hits) or _CONTEXT_RE.search(text) is not None
@@ -293,6 +325,26 @@ def _apply_context(hits: list[_Hit], toks: list[tuple[str, int, int]], text: str
                     continue
         kept.append(h)
     return kept
+
+
+def _pill_presses(hits: list[_Hit], toks: list[tuple[str, int, int]], lex: DrugLexicon,
+                  lkey: Any) -> list[_Hit]:
+    """An ecstasy press name ("Ferrari", "Tesla") counts only with a pill word within four words and
+    none of its negative neighbours; it is then firm (marked ``pill_press``)."""
+    out = []
+    for h in hits:
+        if h.entry.get("needs") != "pills":
+            out.append(h)
+            continue
+        lo, hi = max(0, h.first - _FORM_WINDOW), min(len(toks), h.last + _FORM_WINDOW + 1)
+        near = [k for k in range(lo, hi) if k < h.first or k > h.last]
+        neighbours = lex.ambiguous.get(h.entry["key"], frozenset())
+        if any(toks[k][0] in neighbours or lkey(k) in neighbours for k in near):
+            continue
+        if any(toks[k][0] in lex.pill_words or lkey(k) in lex.pill_words for k in near):
+            h.pill_press = True
+            out.append(h)
+    return out
 
 
 def _prefer_specific(hits: list[_Hit], text: str, lex: DrugLexicon) -> list[_Hit]:
@@ -329,13 +381,19 @@ def _merge_form_words(hits: list[_Hit], lex: DrugLexicon) -> list[_Hit]:
     another substance describes that substance ("меф кристаллы" is mephedrone crystals)."""
     if len(hits) < 2:
         return hits
+
+    def ambiguous(h: _Hit) -> bool:
+        return not h.pill_press and (bool(h.entry.get("ambiguous")) or h.entry["key"] in lex.ambiguous)
+
     dropped: set[int] = set()
     for idx, h in enumerate(hits):
         form = lex.forms.get(h.entry["key"])
         if form is None:
             continue
+        h_ambiguous = ambiguous(h)  # a firm word ("buds") is not absorbed by an ambiguous one ("brown")
         near = [g for g in (hits[idx - 1] if idx > 0 else None, hits[idx + 1] if idx + 1 < len(hits) else None)
                 if g is not None and g.entry["substance"] != h.entry["substance"]
+                and (h_ambiguous or not ambiguous(g))
                 and g.entry["key"] not in lex.forms and (abs(g.first - h.last) <= 2 or abs(h.first - g.last) <= 2)]
         if near:
             target = near[0]

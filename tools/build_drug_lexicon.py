@@ -5,6 +5,7 @@ Inputs, in order of precedence (the first source that names a term wins):
 2. nlp/data/slang_ru.tsv     Russian street slang with product form (hand-made)
 3. nlp/data/brands.tsv       brand names -> active substance (hand-made, after DEA brands)
 4. nlp/data/cannabis_strains.txt  strain and product-line names -> cannabis; context-dependent
+   nlp/data/pill_presses.tsv  ecstasy press names -> mdma; only next to a pill word ("Ferrari pills")
 5. TripSit drug aliases      aliases of our substances, and research chemicals as new NPS entries
 6. DOPE slang (DEA/NoSlang)  multi-word English street names of our substances; context-dependent,
                              and only when nothing else in the document names a drug
@@ -94,8 +95,19 @@ def build(shared: Path) -> list[dict[str, Any]]:
         add(row[0], row[1], None, "brands")
 
     for row in _rows(_DATA / "cannabis_strains.txt"):
-        add(row[0], "cannabis", forms.get(key(row[0]), "buds"), "strains",
-            ambiguous=len(row) < 2 or row[1] != "firm")
+        firm = len(row) > 1 and row[1] == "firm"
+        existing = entries.get(key(row[0]))
+        if firm and existing is not None and existing["source"] == "strains":
+            existing["ambiguous"] = False  # "moonrocks ctx" and "moon rocks firm" share a key: firm wins
+        add(row[0], "cannabis", forms.get(key(row[0]), "buds"), "strains", ambiguous=not firm)
+
+    # Ecstasy press (logo) names: everyday brand words, so they only count next to a pill word.
+    for row in _rows(_DATA / "pill_presses.tsv"):
+        add(row[0], "mdma", "pills", "presses", ambiguous=True)
+        k = key(row[0])
+        if entries.get(k, {}).get("source") == "presses":
+            entries[k]["needs"] = "pills"
+            entries[k]["neighbours"] = [w.lower() for w in row[1].split("|") if w] if len(row) > 1 else []
 
     tripsit = shared / "tripsit-drugs-aliases" / "tripsit_drugs_aliases.csv"
     if tripsit.exists():
@@ -147,7 +159,7 @@ def main() -> None:
     entries = build(args.shared)
     with args.out.open("w", encoding="utf-8") as fh:
         fh.write(json.dumps({"_provenance": "built by tools/build_drug_lexicon.py from nlp/data/substances.tsv, "
-                             "slang_ru.tsv, brands.tsv (hand-made), TripSit/drugs aliases @83670cb6 (ISC) and "
+                             "slang_ru.tsv, brands.tsv, cannabis_strains.txt, pill_presses.tsv (hand-made), TripSit/drugs aliases @83670cb6 (ISC) and "
                              "CTN-0094/DOPE lookup_df @671c416c (MIT)"}, ensure_ascii=False) + "\n")
         for entry in entries:
             fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
