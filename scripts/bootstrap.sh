@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Set up Narcowatch on a fresh Debian 12 machine and run the demo or the tests.
 #   bash scripts/bootstrap.sh demo   # virtualenv + Python packages, then `narcowatch demo`
-#   bash scripts/bootstrap.sh test   # also the system services the tests start (tor, redis), then the tests
+#   bash scripts/bootstrap.sh test   # also the system packages the tests start (tor, strace), then the tests
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode="${1:-demo}"
@@ -33,8 +33,13 @@ case "$mode" in
     exec .venv/bin/narcowatch demo "$@"
     ;;
   test)
-    # tor: private Tor network tests; redis-server: scrapy-redis tests; iproute2/strace: fail-closed tests
-    apt_install tor redis-server iproute2 strace ca-certificates
+    # tor (+ tor-gencert): the private Tor network tests; strace: the fail-closed (no direct connect,
+    # no DNS) tests
+    apt_install tor strace ca-certificates
+    # Debian starts a system tor on 9050 that tries to reach the internet; the tests run their own.
+    if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet tor 2>/dev/null; then
+      as_root systemctl disable --now tor >/dev/null 2>&1 || true
+    fi
     .venv/bin/python -m pip install -q -e '.[test]'
     exec bash scripts/run-tests.sh "$@"
     ;;
