@@ -40,9 +40,11 @@ _CONTEXT_RE = re.compile(
     r"|\d\s?(?:руб|usd|eur|btc|грн|тг|р)(?![^\W\d_])|(?<![^\W\d_])(?:pounds?|ounces?|qp|lbs?|oz)(?![^\W\d_])")
 # A microgram dose with no drug named: blotter LSD (the commonest product sold by the microgram).
 _UG_DOSE = re.compile(r"(?<![\d.,])\d{1,6}(?:[.,]\d{1,3})?\s?(?:ug|µg|μg|mcg|мкг|ugh|ugl|micro\s?grams?)(?![^\W\d_])")
-# With no drug named: a quarter/half pound is a cannabis trade unit; an edible dosed in milligrams
-# ("Chocolate Bar 300mg", "gummies 10mg") is a THC edible (food is sold by the gram).
-_QP = re.compile(r"(?<![^\W\d_])(?:qp|qps|quarter\s?pounds?|half\s?pounds?|qtr\s?lb)(?![^\W\d_])")
+# With no drug named: a quarter/half pound, a quarter/half ounce or an eighth is a cannabis trade unit;
+# an edible dosed in milligrams ("Chocolate Bar 300mg", "gummies 10mg") is a THC edible (food is sold by
+# the gram).
+_QP = re.compile(r"(?<![^\W\d_])(?:qp|qps|quarter\s?pounds?|half\s?pounds?|qtr\s?lb|quarter\s?(?:ounce|oz)"
+                 r"|half\s?(?:ounce|oz)|an\s?eighth|eighths)(?![^\W\d_])")
 _MG_DOSE = re.compile(r"\d\s?mg(?![^\W\d_])")
 
 

@@ -171,3 +171,87 @@ def test_english_street_slang_yields_to_a_named_drug(extractor: Extractor) -> No
 def test_microgram_dose_without_a_name_is_blotter_lsd(extractor: Extractor) -> None:
     (d,) = _drugs(extractor, "25x 200ug THE HOLY FAMILY")
     assert (d["substance"], d["form"], d["text"]) == ("lsd", "blotter", "200ug")
+
+
+# Market-title vocabulary added after the darkmarket-2021 / agora-2014 dev-set review (bench/dev_eval.py).
+@pytest.mark.parametrize(
+    ("text", "substance", "cls"),
+    [
+        ("10 x 200mg Ferrari Pills", "mdma", "empathogen"),  # ecstasy press name next to a pill word
+        ("tesla pills 10 x", "mdma", "empathogen"),
+        ("A-oil 100ml", "amphetamine", "stimulant"),
+        ("Amfetamine olie 250 ml", "amphetamine", "stimulant"),
+        ("10x Dark Magic Chocolate Bar", "psilocybin", "psychedelic"),
+        ("MEXICANA MUSHROOM", "psilocybin", "psychedelic"),
+        ("Liberty caps 5g", "psilocybin", "psychedelic"),
+        ("2g blend / spice cannabis synthétique", "synthetic-cannabinoid", "synthetic_cannabinoid"),
+        ("50 Gramm Trimmreste", "cannabis", "cannabis"),
+        ("MOON ROCKS", "cannabis", "cannabis"),  # "moonrocks ctx" and "moon rocks firm" share a key
+        ("GIRL SCOUT COOKIES", "cannabis", "cannabis"),
+        ("STIIIZY POD", "cannabis", "cannabis"),
+        ("Medibles Sour Patch 2x", "cannabis", "cannabis"),
+        ("Cut Stack - 150 mg/ml/10 ml", "testosterone", "steroid"),
+        ("Follistatin 344 1mg", "peptides", "steroid"),
+        ("Tianeptine sodium 50 mg capsules", "tianeptine", "opioid"),
+        ("Methylfenidaat Sandoz 30 pills 10mg", "methylphenidate", "stimulant"),
+        ("65G KING STRAIN KRATOM", "kratom", "opioid"),  # "strain" next to kratom is not a cannabis strain
+    ],
+)
+def test_market_title_vocabulary(extractor: Extractor, text: str, substance: str, cls: str) -> None:
+    drugs = _drugs(extractor, text)
+    assert [(d["substance"], d["class"]) for d in drugs][:1] == [(substance, cls)]
+    assert {d["substance"] for d in drugs} == {substance}
+
+
+@pytest.mark.parametrize(
+    ("text", "substances"),
+    [
+        ("12 Tabs 155mcg Flower of Life Gamma Goblin LSD", ["lsd"]),  # a blotter design, not cannabis flower
+        ("###TEST SAMPLE 1G #High Quality Strong Heroin AAA+", ["heroin"]),  # "test sample" is not testosterone
+        ("Test E 250mg 10ml", ["testosterone"]),
+        ("$99/oz of HIGH QUALITY BIG BROWN BUDS", ["cannabis"]),  # buds are not absorbed by "brown"
+        ("7pipe high tech glass blunt 1 x box", ["cannabis"]),  # a glass blunt is a pipe, not meth
+        ("Ultimate Stimulant Pack - Coke and Speed", ["cocaine", "amphetamine"]),
+        ("QP of coke $800", ["cocaine"]),  # the QP fallback only applies when nothing is named
+    ],
+)
+def test_market_title_precedence(extractor: Extractor, text: str, substances: list[str]) -> None:
+    assert _subs(extractor, text) == substances
+
+
+@pytest.mark.parametrize(
+    ("text", "form", "matched"),
+    [
+        ("Honey Grape Fruit 112g QP", "buds", "QP"),
+        ("Mandarina 7gs   quarter oz", "buds", "quarter oz"),
+        ("Chocolate Bar 300mg", "edible", "Chocolate"),
+        ("Sour gummies 10mg x 20", "edible", "gummies"),
+    ],
+)
+def test_units_imply_cannabis_when_no_drug_is_named(extractor: Extractor, text: str, form: str,
+                                                    matched: str) -> None:
+    (d,) = _drugs(extractor, text)
+    assert (d["substance"], d["form"], d["text"]) == ("cannabis", form, matched)
+    assert text[d["start"]:d["end"]] == matched
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ferrari 458 for $200k, red car",
+        "Tesla Model 3 only $40k",
+        "Rolex watch 5000$ pills",  # a pill word, but "watch" is a negative neighbour
+        "Heineken beer 24 cans for 20 EUR",
+        "Adidas trainers size 42, 60 EUR",
+        "Superman costume for kids, 25$",
+        "I need a oil change for my car",
+        "Chocolate bar 100g $2",  # food is sold by the gram, THC edibles by the milligram
+        "quarter pounder with cheese $5",
+        "comida mexicana receta 10 g",
+        "Ursocad 300mg Ursodeoxycholic Acid",
+        "muscle strain in my back, 2 days",
+        "Flower of Life sacred geometry poster 20$",
+    ],
+)
+def test_market_vocabulary_false_positive_guards(extractor: Extractor, text: str) -> None:
+    assert _drugs(extractor, text) == []
