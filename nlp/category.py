@@ -210,6 +210,16 @@ class _Evidence:
         self.reasons.setdefault(cls, []).append(reason)
 
 
+@lru_cache(maxsize=200_000)
+def _word_info(word: str) -> tuple[str, str, bool]:
+    """``(lower-case, lemma, True when either form is a rule term or starts a rule phrase)``."""
+    model = _model()
+    low = word.lower().replace("ё", "е")
+    lem = _lem(word)
+    keyed = low in model.single or lem in model.single or low in model.phrases or lem in model.phrases
+    return low, lem, keyed
+
+
 def _rule_hits(text: str, model: _Model) -> dict[int, list[str]]:
     """Rule index -> distinct matched terms (surface forms), in text order."""
     hits: dict[int, list[str]] = {}
@@ -220,11 +230,12 @@ def _rule_hits(text: str, model: _Model) -> dict[int, list[str]]:
             terms.append(term)
 
     toks = _TOKEN_RE.findall(text)
-    lows = [t.lower().replace("ё", "е") for t in toks]
-    lems = [_lem(t) for t in toks]
-    single, phrases = model.single, model.phrases
-    for i, (low, lem) in enumerate(zip(lows, lems, strict=True)):
-        if low not in single and lem not in single and low not in phrases and lem not in phrases:
+    infos = [_word_info(t) for t in toks]
+    lows = [info[0] for info in infos]
+    lems = [info[1] for info in infos]
+    single = model.single
+    for i, (low, lem, keyed) in enumerate(infos):
+        if not keyed:
             continue
         for idx in {*single.get(low, ()), *single.get(lem, ())}:
             note(idx, low)
@@ -272,7 +283,7 @@ def _fmt_amount(amount: Any) -> str:
 
 
 def _detector_signals(ev: _Evidence, model: _Model, text: str, drugs: list[dict], offers: list[dict],
-                      contacts: list[dict], precursors: list[dict]) -> None:
+                      contacts: list[dict], precursors: list[dict], delivery: list[str] | None = None) -> None:
     substances = list(dict.fromkeys(str(d.get("substance")) for d in drugs if d.get("substance")))
     if substances:
         ev.tags.add("drug")
@@ -299,7 +310,8 @@ def _detector_signals(ev: _Evidence, model: _Model, text: str, drugs: list[dict]
     if pay:
         ev.tags.add("payment")
         _signal(ev, model, "payment", "payment: " + ", ".join(pay))
-    delivery = find_delivery(text)
+    if delivery is None:
+        delivery = find_delivery(text)
     if "dead_drop" in delivery:
         ev.tags.add("dead_drop")
         subtypes = [d.split(":", 1)[1] for d in delivery if d.startswith("dead_drop:")]
@@ -329,19 +341,20 @@ def _detector_signals(ev: _Evidence, model: _Model, text: str, drugs: list[dict]
 
 
 def classify(text: str, lang: str, drugs: list[dict], offers: list[dict], contacts: list[dict],
-             precursors: list[dict]) -> tuple[str, list[str]]:
+             precursors: list[dict], delivery: list[str] | None = None) -> tuple[str, list[str]]:
     """``(category, reasons)`` for one post.
 
     ``category`` is one of :data:`CATEGORIES`; ``reasons`` are human-readable strings naming the
     evidence for the winning class (``"drug mention: mephedrone"``, ``"price: 2500 RUB"``,
     ``"shop contact: telegram"``, ``"drug-trade job: кладмен"``); for "other" they name the negative
     evidence or say that no class had enough. ``drugs``/``offers``/``contacts``/``precursors`` are
-    the other detectors' lists in the ``narcowatch extract`` format (extra keys ignored).
+    the other detectors' lists in the ``narcowatch extract`` format (extra keys ignored); ``delivery``
+    is :func:`nlp.places.find_delivery` of ``text`` when the caller already has it (None: computed here).
     """
     del lang
     model = _model()
     ev = _Evidence()
-    _detector_signals(ev, model, text, drugs or [], offers or [], contacts or [], precursors or [])
+    _detector_signals(ev, model, text, drugs or [], offers or [], contacts or [], precursors or [], delivery)
     penalties = 0.0
     for idx, terms in _rule_hits(text, model).items():
         rule = model.rules[idx]

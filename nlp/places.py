@@ -39,6 +39,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
 
 from nlp.lemmas import lemma
@@ -199,24 +200,41 @@ def _gazetteer() -> _Gazetteer:
 
 
 @lru_cache(maxsize=200_000)
-def _word_forms(word: str) -> tuple[str, str, str]:
-    """``(lower-case, lemma, stem)`` of one token, as the gazetteer keys spell them."""
-    return word.lower().replace("ё", "е").replace("’", "'"), _tok_lemma(word).replace("’", "'"), _stem(word)
+def _word_forms(word: str) -> tuple[str, str, str, bool]:
+    """``(lower-case, lemma, stem, can start a name)`` of one token, as the gazetteer keys spell them.
+
+    A word can start a name when any of its forms is the first word of a key, or when it is a
+    capitalised Kazakh case form (``Астанада``).
+    """
+    gaz = _gazetteer()
+    low = word.lower().replace("ё", "е").replace("’", "'")
+    lem = _tok_lemma(word).replace("’", "'")
+    stem = _stem(word)
+    first = gaz.first
+    can_start = (
+        word in first or low in first or lem in first or stem in first
+        or (word[:1].isupper() and low.endswith(_KK_SUFFIXES))
+    )
+    return low, lem, stem, can_start
 
 
-class _Tok:
-    """One word token (a plain slotted class: built once per word, so cheap construction matters)."""
+class _Tok(tuple[str, int, int]):
+    """One word token ``(text, start, end)``: a tuple built without a Python-level ``__init__``."""
 
-    __slots__ = ("text", "start", "end")
+    __slots__ = ()
+    text = property(itemgetter(0))
+    start = property(itemgetter(1))
+    end = property(itemgetter(2))
 
-    def __init__(self, text: str, start: int, end: int) -> None:
-        self.text = text
-        self.start = start
-        self.end = end
+
+_new_tok = tuple.__new__
 
 
 # Handles, e-mails and URLs ("@berlin_shop", "t.me/paris_coco", "x@mail.ru") are not place mentions.
 _HANDLE_RE = re.compile(r"[^\s@]{0,64}@[^\s]{1,64}|\S{0,64}_\S{0,64}|\S{1,64}(?:://|\.onion|\.me/|\.com/)\S{0,200}")
+# A whitespace-free chunk holding a character _HANDLE_RE needs: _HANDLE_RE matches only non-space
+# characters, so it runs on these chunks alone (linear: the lazy scan stops at the first trigger).
+_HANDLE_CHUNK_RE = re.compile(r"(?<!\S)\S*?(?:[@_/]|\.onion)\S*")
 
 
 def _tokens(text: str) -> list[_Tok]:
@@ -230,10 +248,14 @@ def _tokens_cached(text: str) -> tuple[_Tok, ...]:
 
 
 def _tokens_uncached(text: str) -> list[_Tok]:
-    toks = [_Tok(m.group(), m.start(), m.end()) for m in _TOKEN_RE.finditer(text)]
+    toks = [_new_tok(_Tok, (m.group(), m.start(), m.end())) for m in _TOKEN_RE.finditer(text)]
     if "@" not in text and "_" not in text and "/" not in text:
         return toks
-    masked = [(m.start(), m.end()) for m in _HANDLE_RE.finditer(text)]
+    masked = [
+        m.span()
+        for chunk in _HANDLE_CHUNK_RE.finditer(text)
+        for m in _HANDLE_RE.finditer(text, chunk.start(), chunk.end())
+    ]
     if not masked:
         return toks
     out = []
@@ -341,27 +363,28 @@ def _scan_uncached(text: str, relaxed: bool) -> list[tuple[Place, int, int, _Nam
     toks = _tokens(text)
     if not toks:
         return []
-    all_caps = _mostly_upper(text)
     surfaces = [t.text for t in toks]
-    triples = [_word_forms(w) for w in surfaces]
-    lows = [f[0] for f in triples]
-    lems = [f[1] for f in triples]
-    stems = [f[2] for f in triples]
+    infos = [_word_forms(w) for w in surfaces]
+    # Only words some name can start with (in any form), or Kazakh case forms, can start a match.
+    starts = [i for i, f in enumerate(infos) if f[3]]
+    if not starts:
+        return []
+    lows = [f[0] for f in infos]
+    lems = [f[1] for f in infos]
+    stems = [f[2] for f in infos]
     forms = [surfaces, lows, lems, stems]
-    first = gaz.first
+    caps: list[bool] = []  # _mostly_upper(text), computed when first needed
+
+    def all_caps() -> bool:
+        if not caps:
+            caps.append(_mostly_upper(text))
+        return caps[0]
+
     out: list[tuple[Place, int, int, _Name]] = []
-    i = 0
-    while i < len(toks):
-        # No name starts with this word in any form (and it is no Kazakh case form): skip it cheaply.
-        if (
-            surfaces[i] not in first
-            and lows[i] not in first
-            and lems[i] not in first
-            and stems[i] not in first
-            and not (surfaces[i][:1].isupper() and lows[i].endswith(_KK_SUFFIXES))
-        ):
-            i += 1
-            continue
+    resume = 0
+    for i in starts:
+        if i < resume:
+            continue  # inside the previous match
         hit: tuple[int, _Name] | None = None
         for n in range(_window_limit(gaz, text, toks, i, forms), 0, -1):
             cands = [*gaz.exact.get(tuple(surfaces[i : i + n]), ()), *gaz.by_key.get(tuple(lows[i : i + n]), ())]
@@ -372,7 +395,7 @@ def _scan_uncached(text: str, relaxed: bool) -> list[tuple[Place, int, int, _Nam
             if not cands and n == 1 and surfaces[i][:1].isupper():
                 cands = _kazakh_case(gaz, lows[i])
             for cand in cands:
-                if cand.ambiguous and not relaxed and not _ambiguous_ok(text, toks, i, n, all_caps):
+                if cand.ambiguous and not relaxed and not _ambiguous_ok(text, toks, i, n, all_caps()):
                     continue
                 hit = (n, cand)
                 break
@@ -381,9 +404,7 @@ def _scan_uncached(text: str, relaxed: bool) -> list[tuple[Place, int, int, _Nam
         if hit:
             n, cand = hit
             out.append((cand.place, toks[i].start, toks[i + n - 1].end, cand))
-            i += n
-        else:
-            i += 1
+            resume = i + n
     return out
 
 
@@ -477,9 +498,15 @@ _SEGMENT_MAX = 100
 
 
 @lru_cache(maxsize=200_000)
-def _low_lemma(word: str) -> tuple[str, str]:
-    """``(lower-case with ё folded, lemma)`` of one token."""
-    return word.lower().replace("ё", "е"), _tok_lemma(word)
+def _low_lemma(word: str) -> tuple[str, str, bool, bool]:
+    """``(lower-case with ё folded, lemma, can start a delivery phrase, can start a region name)``."""
+    low, lem = word.lower().replace("ё", "е"), _tok_lemma(word)
+    dl, reg = _delivery(), _regions()
+    dl_start = word in dl.first or low in dl.first or lem in dl.first
+    reg_start = (
+        word in reg.exact_first or low in reg.key_first or (len(low) <= _MAX_WORD and (lem,) in reg.by_key)
+    )
+    return low, lem, dl_start, reg_start
 
 
 def _region_hits(text: str) -> list[tuple[str, int, int]]:
@@ -490,14 +517,9 @@ def _region_hits(text: str) -> list[tuple[str, int, int]]:
     pairs = [_low_lemma(w) for w in surfaces]
     lows = [p[0] for p in pairs]
     out = []
-    i = 0
-    while i < len(toks):
-        if (
-            surfaces[i] not in reg.exact_first
-            and lows[i] not in reg.key_first
-            and (len(lows[i]) > _MAX_WORD or (pairs[i][1],) not in reg.by_key)
-        ):
-            i += 1  # no region name starts with this word
+    resume = 0
+    for i in [i for i, p in enumerate(pairs) if p[3]]:  # words a region name can start with
+        if i < resume:
             continue
         matched = 0
         # Only windows whose surface or lower-case words are still a prefix of some key can match.
@@ -518,7 +540,7 @@ def _region_hits(text: str) -> list[tuple[str, int, int]]:
                 out.append((key, toks[i].start, toks[i + n - 1].end))
                 matched = n
                 break
-        i += matched or 1
+        resume = i + (matched or 1)
     return out
 
 
@@ -699,12 +721,10 @@ def _find_delivery_cached(text: str) -> tuple[str, ...]:
     lows = [p[0] for p in pairs]
     lems = [p[1] for p in pairs]
     forms = [surfaces, lows, lems]
-    first = dl.first
     found: list[str] = []
-    i = 0
-    while i < len(toks):
-        if surfaces[i] not in first and lows[i] not in first and lems[i] not in first:
-            i += 1  # no delivery phrase starts with this word
+    resume = 0
+    for i in [i for i, p in enumerate(pairs) if p[2]]:  # words a delivery phrase can start with
+        if i < resume:
             continue
         limit = 0
         while limit < dl.max_len and i + limit < len(toks):
@@ -727,5 +747,5 @@ def _find_delivery_cached(text: str) -> tuple[str, ...]:
                     found.append(v)
                 matched = n
                 break
-        i += matched or 1
+        resume = i + (matched or 1)
     return tuple(_dedupe(found))

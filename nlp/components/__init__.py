@@ -42,6 +42,8 @@ for _name, _default in EXTENSIONS.items():
         Doc.set_extension(_name, default=_default)
 
 _TOKEN_RE = re.compile(r"\S+|\s+")
+# Whitespace other than a single space between two non-space characters.
+_ODD_SPACE_RE = re.compile(r"[^\S ]| {2}|^ | $")
 
 
 class WhitespaceTokenizer:
@@ -57,7 +59,11 @@ class WhitespaceTokenizer:
         self.vocab = vocab
 
     def __call__(self, text: str) -> Doc:
-        words: list[str] = []
+        if text and not _ODD_SPACE_RE.search(text):
+            # Fast path (most posts): words separated by single spaces, nothing else.
+            words = text.split(" ")
+            return Doc(self.vocab, words=words, spaces=[True] * (len(words) - 1) + [False])
+        words = []
         spaces: list[bool] = []
         for m in _TOKEN_RE.finditer(text):
             piece = m.group()
@@ -217,7 +223,8 @@ class Category(_Base):
 
     def __call__(self, doc: Doc) -> Doc:
         category, reasons = classify(text_of(doc), doc._.nw_lang or "", doc._.nw_drugs or [],
-                                     doc._.nw_offers or [], doc._.nw_contacts or [], doc._.nw_precursors or [])
+                                     doc._.nw_offers or [], doc._.nw_contacts or [], doc._.nw_precursors or [],
+                                     doc._.nw_delivery)
         doc._.nw_category = category
         doc._.nw_category_reasons = list(reasons)
         return doc
