@@ -190,6 +190,7 @@ def test_microgram_dose_without_a_name_is_blotter_lsd(extractor: Extractor) -> N
         ("GIRL SCOUT COOKIES", "cannabis", "cannabis"),
         ("STIIIZY POD", "cannabis", "cannabis"),
         ("Medibles Sour Patch 2x", "cannabis", "cannabis"),
+        ("2x Stony Patch Kids", "cannabis", "cannabis"),
         ("Cut Stack - 150 mg/ml/10 ml", "testosterone", "steroid"),
         ("Follistatin 344 1mg", "peptides", "steroid"),
         ("Tianeptine sodium 50 mg capsules", "tianeptine", "opioid"),
@@ -226,6 +227,7 @@ def test_market_title_precedence(extractor: Extractor, text: str, substances: li
         ("Mandarina 7gs   quarter oz", "buds", "quarter oz"),
         ("Chocolate Bar 300mg", "edible", "Chocolate"),
         ("Sour gummies 10mg x 20", "edible", "gummies"),
+        ("bag of jolly ranchers, 100mg each", "edible", "ranchers"),
     ],
 )
 def test_units_imply_cannabis_when_no_drug_is_named(extractor: Extractor, text: str, form: str,
@@ -246,6 +248,7 @@ def test_units_imply_cannabis_when_no_drug_is_named(extractor: Extractor, text: 
         "Superman costume for kids, 25$",
         "I need a oil change for my car",
         "Chocolate bar 100g $2",  # food is sold by the gram, THC edibles by the milligram
+        "jolly ranchers 20 pcs for $3",
         "quarter pounder with cheese $5",
         "comida mexicana receta 10 g",
         "Ursocad 300mg Ursodeoxycholic Acid",
