@@ -140,11 +140,12 @@ class _Model:
     rules: list[_Rule]
     single: dict[str, list[int]]  # lemma or lower-case word -> rule indexes
     phrases: dict[str, list[tuple[tuple[str, ...], int]]]  # first lemma -> (lemma phrase, rule index)
-    prefix_res: list[tuple[re.Pattern[str], int]]
+    prefix_res: list[tuple[re.Pattern[str], int, frozenset[str]]]  # (regex, rule index, its prefixes)
     thresholds: dict[str, float]
     require: dict[str, list[list[str]]]
     priority: list[str]
     signals: dict[str, dict[str, float]]
+    literals: tuple[str, ...] = ()  # every gate literal and slang prefix: tested once per post
 
 
 @lru_cache(maxsize=100_000)
@@ -194,7 +195,16 @@ def _model() -> _Model:
         prefixes = spec.get("prefixes", [])
         if prefixes:
             alt = "|".join(re.escape(p.lower().replace("ё", "е")) for p in sorted(prefixes, key=len, reverse=True))
-            model.prefix_res.append((re.compile(rf"(?<![^\W_])(?:{alt})[^\W_]*"), idx))
+            lits = frozenset(p.lower().replace("ё", "е") for p in prefixes)
+            model.prefix_res.append((re.compile(rf"(?<![^\W_])(?:{alt})[^\W_]*"), idx, lits))
+    literals: set[str] = set()
+    for rule in model.rules:
+        literals.update(rule.gate or ())
+        for _, gate in rule.parts:
+            literals.update(gate or ())
+    for _, _, lits in model.prefix_res:
+        literals.update(lits)
+    model.literals = tuple(sorted(literals))
     return model
 
 
@@ -245,14 +255,18 @@ def _rule_hits(text: str, model: _Model) -> dict[int, list[str]]:
                 if tuple(lows[i : i + n]) == phrase or tuple(lems[i : i + n]) == phrase:
                     note(idx, " ".join(lows[i : i + n]))
     lowered = text.lower().replace("ё", "е")
-    for pattern, idx in model.prefix_res:
+    # Which gate literals and slang prefixes occur at all: a regex runs only where one of its own does.
+    present = {lit for lit in model.literals if lit in lowered}
+    for pattern, idx, lits in model.prefix_res:
+        if present.isdisjoint(lits):
+            continue
         for m in pattern.finditer(lowered):
             note(idx, m.group())
     for idx, rule in enumerate(model.rules):
-        if rule.gate is not None and not any(lit in lowered for lit in rule.gate):
+        if rule.gate is not None and present.isdisjoint(rule.gate):
             continue  # a cheap substring test spares a regex pass over the whole post
         for pattern, gate in rule.parts:
-            if gate is not None and not any(lit in lowered for lit in gate):
+            if gate is not None and present.isdisjoint(gate):
                 continue
             for m in pattern.finditer(lowered):
                 note(idx, " ".join(m.group().split()))
