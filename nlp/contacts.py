@@ -70,6 +70,7 @@ class _Detector:
     context: str | None
     priority: int
     requires: tuple[str, ...]
+    prefilter: re.Pattern[str] | None = None  # found inside every hit; nothing found: skip the detector
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,8 @@ def _tables() -> _Tables:
         flags = re.IGNORECASE if "i" in d.get("flags", "") else 0
         detectors.append(_Detector(d["label"], re.compile(d["pattern"], flags), d["validator"],
                                    d.get("context"), int(d.get("priority", 50)),
-                                   tuple(d.get("requires", ()))))
+                                   tuple(d.get("requires", ())),
+                                   re.compile(d["prefilter"], flags) if d.get("prefilter") else None))
     return _Tables(
         detectors=tuple(detectors),
         context={k: _keyword_regex(v) for k, v in ctx["context"].items()},
@@ -374,6 +376,8 @@ def _candidates(text: str) -> list[tuple[int, Hit]]:
     lower = text.lower()
     for det in tables.detectors:
         if det.requires and not any(r in lower for r in det.requires):
+            continue
+        if det.prefilter is not None and det.prefilter.search(text) is None:
             continue
         validate = _VALIDATORS[det.validator]
         failed: set[str] = set()
