@@ -39,3 +39,20 @@ def release(store: SqliteStore) -> None:
             store.close()
         else:
             _stores[path] = (store, refs - 1)
+
+
+class StorePipeline:
+    """Base for pipelines that use the crawl's store: acquires it when the spider opens, releases it after."""
+
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.store: Any = None
+
+    def open_spider(self) -> None:
+        self.store = acquire(self.crawler.settings)
+
+    def close_spider(self) -> None:
+        if self.store is not None:
+            release(self.store)
+            self.store = None

@@ -16,12 +16,10 @@ from pipelines import _store
 logger = logging.getLogger(__name__)
 
 
-class AlertPipeline:
+class AlertPipeline(_store.StorePipeline):
     def __init__(self, crawler: Crawler, watchlists: list[Watchlist]) -> None:
-        self.crawler = crawler
-        self.stats = crawler.stats
+        super().__init__(crawler)
         self.watchlists = watchlists
-        self.store: Any = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> AlertPipeline:
@@ -29,14 +27,6 @@ class AlertPipeline:
         if not paths:
             raise NotConfigured("no watchlists configured (NARCOWATCH_WATCHLISTS is empty)")
         return cls(crawler, load_watchlists(paths))
-
-    def open_spider(self) -> None:
-        self.store = _store.acquire(self.crawler.settings)
-
-    def close_spider(self) -> None:
-        if self.store is not None:
-            _store.release(self.store)
-            self.store = None
 
     def process_item(self, item: Any) -> Any:
         data = ItemAdapter(item).asdict()

@@ -11,23 +11,10 @@ from pipelines import _store
 from store.base import item_content_hash
 
 
-class ChangeDetectionPipeline:
-    def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
-        self.stats = crawler.stats
-        self.store: Any = None
-
+class ChangeDetectionPipeline(_store.StorePipeline):
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ChangeDetectionPipeline:
         return cls(crawler)
-
-    def open_spider(self) -> None:
-        self.store = _store.acquire(self.crawler.settings)
-
-    def close_spider(self) -> None:
-        if self.store is not None:
-            _store.release(self.store)
-            self.store = None
 
     def process_item(self, item: Any) -> Any:
         stored = self.store.content_hash(item.id)

@@ -11,23 +11,10 @@ from scrapy.crawler import Crawler
 from pipelines import _store
 
 
-class IndexPipeline:
-    def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
-        self.stats = crawler.stats
-        self.store: Any = None
-
+class IndexPipeline(_store.StorePipeline):
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> IndexPipeline:
         return cls(crawler)
-
-    def open_spider(self) -> None:
-        self.store = _store.acquire(self.crawler.settings)
-
-    def close_spider(self) -> None:
-        if self.store is not None:
-            _store.release(self.store)
-            self.store = None
 
     async def process_item(self, item: Any) -> Any:
         assert self.stats is not None
