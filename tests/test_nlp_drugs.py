@@ -258,3 +258,32 @@ def test_units_imply_cannabis_when_no_drug_is_named(extractor: Extractor, text: 
 )
 def test_market_vocabulary_false_positive_guards(extractor: Extractor, text: str) -> None:
     assert _drugs(extractor, text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "substance", "cls"),
+    [
+        ("ешки 10 шт", "mdma", "empathogen"),
+        ("шмаль 5г", "cannabis", "cannabis"),
+        ("ганжубас 2г", "cannabis", "cannabis"),
+        ("джоинт за 500р", "cannabis", "cannabis"),
+        ("маковая солома 1кг", "opium", "opioid"),
+        ("феня 10 таб", "phenazepam", "sedative"),  # феня is phenazepam, not фен (amphetamine)
+        ("дезоморфин", "desomorphine", "opioid"),
+        ("крокодил 1г цена", "desomorphine", "opioid"),
+        ("Tavor 2.5mg 20 tabs", "lorazepam", "sedative"),
+        ("Kigtropin 100iu kit", "somatropin", "steroid"),
+        ("Ketaset 10ml vial", "ketamine", "dissociative"),
+    ],
+)
+def test_more_slang_and_brands(extractor: Extractor, text: str, substance: str, cls: str) -> None:
+    assert [(d["substance"], d["class"]) for d in _drugs(extractor, text)] == [(substance, cls)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["крокодил Гена и Чебурашка", "сумка из кожи крокодила 5000 руб",
+     "Tavor X95 rifle airsoft 300$"],
+)
+def test_more_slang_false_positive_guards(extractor: Extractor, text: str) -> None:
+    assert _drugs(extractor, text) == []
