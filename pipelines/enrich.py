@@ -44,8 +44,8 @@ class NlpEnrichPipeline:
         self._extractor = await asyncio.to_thread(get_extractor)
 
     async def close_spider(self) -> None:
-        if self._pending:
-            await self._flush()
+        while self._pending:
+            self._start_flush()
         if self._running:
             await asyncio.gather(*self._running, return_exceptions=True)
 
@@ -65,23 +65,28 @@ class NlpEnrichPipeline:
         return item
 
     def _start_flush(self) -> None:
-        task = asyncio.ensure_future(self._flush())
-        self._running.add(task)
-        task.add_done_callback(self._running.discard)
-
-    async def _flush(self) -> None:
+        """Take the waiting items (at most one batch) now and run them; re-arm the timer for the rest."""
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        batch, self._pending = self._pending, []
+        batch, self._pending = self._pending[: self.batch_size], self._pending[self.batch_size :]
+        if self._pending:
+            self._timer = asyncio.get_running_loop().call_later(self.batch_wait, self._start_flush)
         if not batch:
             return
+        task = asyncio.ensure_future(self._run(batch))
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
+
+    async def _run(self, batch: list[tuple[Any, asyncio.Future[None]]]) -> None:
         records = [
             {"id": item.id, "title": item.title_for_nlp(), "text": item.text_for_nlp()} for item, _ in batch
         ]
         assert self.stats is not None
         try:
             results = await asyncio.to_thread(self._extractor.extract_batch, records)
+            if len(results) != len(batch):
+                raise RuntimeError(f"extractor returned {len(results)} results for {len(batch)} items")
         except Exception as exc:  # the failure goes to every waiting item: nothing is dropped silently
             self.stats.inc_value("narcowatch/nlp/failed_batches")
             logger.exception("NLP batch of %d items failed", len(batch))
@@ -91,7 +96,7 @@ class NlpEnrichPipeline:
             return
         self.stats.inc_value("narcowatch/nlp/batches")
         self.stats.inc_value("narcowatch/nlp/docs", len(batch))
-        for (item, future), result in zip(batch, results, strict=True):
+        for (item, future), result in zip(batch, results, strict=False):
             item.nlp = result
             if not future.done():
                 future.set_result(None)
