@@ -15,7 +15,10 @@ from pathlib import Path
 DATA_DIR = Path(__file__).parent / "data"
 
 # No nested quantifiers: thousands groups are fixed width, the decimal branch is two runs.
-NUMBER = r"(?=\d)(?<![\w.,/])(?:\d{1,3}(?:[ \u00a0\u202f.,]\d{3})+(?![\d])|\d{1,12}(?:[.,]\d{1,6})?)(?![\d])"
+# The first digit is matched before the look-behind (``\d(?<![\w.,/]\d)`` = "a digit not preceded by
+# a word character, dot, comma or slash"): a pattern that starts with a character class lets ``re``
+# skip ahead to the next digit instead of trying every position.
+NUMBER = r"\d(?<![\w.,/]\d)(?:\d{0,2}(?:[ \u00a0\u202f.,]\d{3})+(?![\d])|\d{0,11}(?:[.,]\d{1,6})?)(?![\d])"
 # Optional blank between a number and its unit or currency: never a line break.
 GAP = r"[ \u00a0\u202f]?"
 _FRACTION = re.compile(r"^(\d{1,2})/(\d{1,2})$")
@@ -60,7 +63,7 @@ def units(data_dir: Path = DATA_DIR) -> dict[str, tuple[str, float | None]]:
 @lru_cache(maxsize=4)
 def _quantity_re(data_dir: Path = DATA_DIR) -> re.Pattern[str]:
     alts = "|".join(re.escape(u) for u in sorted(units(data_dir), key=len, reverse=True))
-    fraction = r"(?=\d)(?<![\w.,/])\d{1,2}/\d{1,2}"
+    fraction = r"\d(?<![\w.,/]\d)\d?/\d{1,2}"
     return re.compile(rf"(?P<num>{fraction}|{NUMBER}){GAP}(?P<unit>{alts})(?![^\W\d_])")
 
 

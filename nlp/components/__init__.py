@@ -119,6 +119,15 @@ def text_of(doc: Doc) -> str:
     return text
 
 
+def _text(doc: Doc, ext: Any) -> str:
+    """:func:`text_of` with the doc's ``_`` namespace already in hand."""
+    text: str | None = ext.nw_text
+    if text is None:
+        text = doc.text
+        ext.nw_text = text
+    return text
+
+
 class _Base:
     def __init__(self, nlp: Language, name: str, data_dir: str = "") -> None:
         self.name = name
@@ -139,10 +148,11 @@ class Normalizer(_Base):
         self.lexicon = shared_lexicon(self.data_dir)
 
     def __call__(self, doc: Doc) -> Doc:
+        ext = doc._  # spaCy builds a new Underscore object on every doc._ access
         if self.lexicon is None:
             self.initialize()
         assert self.lexicon is not None
-        doc._.nw_norm = normalize(text_of(doc), self.lexicon.knows, self.lexicon.prefixes)
+        ext.nw_norm = normalize(_text(doc, ext), self.lexicon.knows, self.lexicon.prefixes)
         return doc
 
 
@@ -150,7 +160,8 @@ class LangId(_Base):
     """``doc._.nw_lang``: the caller's hint when given, else :func:`nlp.langid.detect`."""
 
     def __call__(self, doc: Doc) -> Doc:
-        doc._.nw_lang = doc._.nw_lang_hint or langid.detect(text_of(doc))
+        ext = doc._  # spaCy builds a new Underscore object on every doc._ access
+        ext.nw_lang = ext.nw_lang_hint or langid.detect(_text(doc, ext))
         return doc
 
 
@@ -165,11 +176,12 @@ class Drugs(_Base):
         self.lexicon = shared_lexicon(self.data_dir)
 
     def __call__(self, doc: Doc) -> Doc:
+        ext = doc._  # spaCy builds a new Underscore object on every doc._ access
         if self.lexicon is None:
             self.initialize()
         assert self.lexicon is not None
-        norm: Normalized = doc._.nw_norm or normalize(text_of(doc), self.lexicon.knows)
-        doc._.nw_drugs = find_drugs(text_of(doc), norm, self.lexicon, doc._.nw_lang or "")
+        norm: Normalized = ext.nw_norm or normalize(_text(doc, ext), self.lexicon.knows)
+        ext.nw_drugs = find_drugs(_text(doc, ext), norm, self.lexicon, ext.nw_lang or "")
         return doc
 
 
@@ -177,14 +189,15 @@ class Offers(_Base):
     """``doc._.nw_offers``: drug + grams + price offers; also ``nw_quantities`` and ``nw_prices``."""
 
     def __call__(self, doc: Doc) -> Doc:
-        norm: Normalized = doc._.nw_norm or normalize(text_of(doc))
+        ext = doc._  # spaCy builds a new Underscore object on every doc._ access
+        norm: Normalized = ext.nw_norm or normalize(_text(doc, ext))
         quantities = [q.__class__(q.value, q.unit, q.grams, *norm.span(q.start, q.end))
                       for q in find_quantities(norm.text)]
         prices = [p.__class__(p.amount, p.currency, *norm.span(p.start, p.end))
-                  for p in find_prices(norm.text, doc._.nw_lang or "")]
-        doc._.nw_quantities = quantities
-        doc._.nw_prices = prices
-        doc._.nw_offers = bind_offers(text_of(doc), doc._.nw_drugs or [], quantities, prices)
+                  for p in find_prices(norm.text, ext.nw_lang or "")]
+        ext.nw_quantities = quantities
+        ext.nw_prices = prices
+        ext.nw_offers = bind_offers(_text(doc, ext), ext.nw_drugs or [], quantities, prices)
         return doc
 
 
@@ -192,7 +205,8 @@ class Contacts(_Base):
     """``doc._.nw_contacts``: validated contacts and wallets from :mod:`nlp.contacts`."""
 
     def __call__(self, doc: Doc) -> Doc:
-        doc._.nw_contacts = find_contacts(text_of(doc))
+        ext = doc._  # spaCy builds a new Underscore object on every doc._ access
+        ext.nw_contacts = find_contacts(_text(doc, ext))
         return doc
 
 
@@ -200,13 +214,14 @@ class Places(_Base):
     """``doc._.nw_places``, ``nw_ships_from``, ``nw_ships_to`` and ``nw_delivery`` from :mod:`nlp.places`."""
 
     def __call__(self, doc: Doc) -> Doc:
-        lang = doc._.nw_lang or ""
-        text = text_of(doc)
-        doc._.nw_places = find_places(text, lang)
+        ext = doc._  # spaCy builds a new Underscore object on every doc._ access
+        lang = ext.nw_lang or ""
+        text = _text(doc, ext)
+        ext.nw_places = find_places(text, lang)
         ships_from, ships_to = find_shipping(text, lang)
-        doc._.nw_ships_from = list(ships_from)
-        doc._.nw_ships_to = list(ships_to)
-        doc._.nw_delivery = list(find_delivery(text))
+        ext.nw_ships_from = list(ships_from)
+        ext.nw_ships_to = list(ships_to)
+        ext.nw_delivery = list(find_delivery(text))
         return doc
 
 
@@ -214,7 +229,8 @@ class Precursors(_Base):
     """``doc._.nw_precursors``: scheduled precursor chemicals from :mod:`nlp.precursors`."""
 
     def __call__(self, doc: Doc) -> Doc:
-        doc._.nw_precursors = find_precursors(text_of(doc))
+        ext = doc._  # spaCy builds a new Underscore object on every doc._ access
+        ext.nw_precursors = find_precursors(_text(doc, ext))
         return doc
 
 
@@ -222,11 +238,12 @@ class Category(_Base):
     """``doc._.nw_category`` and ``nw_category_reasons`` from :func:`nlp.category.classify`."""
 
     def __call__(self, doc: Doc) -> Doc:
-        category, reasons = classify(text_of(doc), doc._.nw_lang or "", doc._.nw_drugs or [],
-                                     doc._.nw_offers or [], doc._.nw_contacts or [], doc._.nw_precursors or [],
-                                     doc._.nw_delivery)
-        doc._.nw_category = category
-        doc._.nw_category_reasons = list(reasons)
+        ext = doc._  # spaCy builds a new Underscore object on every doc._ access
+        category, reasons = classify(_text(doc, ext), ext.nw_lang or "", ext.nw_drugs or [],
+                                     ext.nw_offers or [], ext.nw_contacts or [], ext.nw_precursors or [],
+                                     ext.nw_delivery)
+        ext.nw_category = category
+        ext.nw_category_reasons = list(reasons)
         return doc
 
 
