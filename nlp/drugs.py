@@ -45,6 +45,8 @@ _UG_DOSE = re.compile(r"(?<![\d.,])\d{1,6}(?:[.,]\d{1,3})?\s?(?:ug|µg|μg|mcg|�
 # the gram).
 _QP = re.compile(r"(?<![^\W\d_])(?:qp|qps|quarter\s?pounds?|half\s?pounds?|qtr\s?lb|quarter\s?(?:ounce|oz)"
                  r"|half\s?(?:ounce|oz)|an\s?eighth|eighths)(?![^\W\d_])")
+_UG_WORDS = ("ug", "µg", "μg", "mcg", "мкг", "micro")
+_QP_WORDS = ("qp", "quarter", "half", "eighth", "qtr")
 _MG_DOSE = re.compile(r"\d\s?mg(?![^\W\d_])")
 
 
@@ -279,14 +281,15 @@ def _fallback(original: str, norm: Normalized, text: str, toks: list[tuple[str, 
     """A title that names no drug but whose units say which one: a microgram dose is blotter LSD, a
     quarter pound is cannabis, an edible dosed in mg is a THC edible."""
     found: tuple[str, str, int, int] | None = None
-    dose = _UG_DOSE.search(text)
+    dose = _UG_DOSE.search(text) if any(w in text for w in _UG_WORDS) else None
     if dose is not None:
         found = ("lsd", "blotter", dose.start(), dose.end())
     else:
-        qp = _QP.search(text)
+        # Substring checks first: most texts have none of these words, and a literal scan is cheap.
+        qp = _QP.search(text) if any(w in text for w in _QP_WORDS) else None
         if qp is not None:
             found = ("cannabis", "buds", qp.start(), qp.end())
-        elif lex.edible_words and _MG_DOSE.search(text) is not None:
+        elif lex.edible_words and "mg" in text and _MG_DOSE.search(text) is not None:
             edible = next((t for t in toks if t[0] in lex.edible_words), None)
             if edible is not None:
                 found = ("cannabis", "edible", edible[1], edible[2])
