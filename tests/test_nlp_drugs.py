@@ -274,6 +274,12 @@ def test_market_vocabulary_false_positive_guards(extractor: Extractor, text: str
         ("Tavor 2.5mg 20 tabs", "lorazepam", "sedative"),
         ("Kigtropin 100iu kit", "somatropin", "steroid"),
         ("Ketaset 10ml vial", "ketamine", "dissociative"),
+        ("cocaína 1g", "cocaine", "stimulant"),
+        ("kokaïne 1g", "cocaine", "stimulant"),
+        ("heroine 1g 80 euro", "heroin", "opioid"),
+        ("Metanfetamina 1g", "methamphetamine", "stimulant"),
+        ("Paddos 10g", "psilocybin", "psychedelic"),
+        ("wiet 5 gram", "cannabis", "cannabis"),
     ],
 )
 def test_more_slang_and_brands(extractor: Extractor, text: str, substance: str, cls: str) -> None:
@@ -282,7 +288,7 @@ def test_more_slang_and_brands(extractor: Extractor, text: str, substance: str, 
 
 @pytest.mark.parametrize(
     "text",
-    ["крокодил Гена и Чебурашка", "сумка из кожи крокодила 5000 руб",
+    ["крокодил Гена и Чебурашка", "The heroine of the film", "сумка из кожи крокодила 5000 руб",
      "Tavor X95 rifle airsoft 300$"],
 )
 def test_more_slang_false_positive_guards(extractor: Extractor, text: str) -> None:
