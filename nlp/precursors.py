@@ -160,9 +160,15 @@ def _hit(entry: Precursor, start: int, end: int) -> dict:
 
 
 @lru_cache(maxsize=200_000)
-def _can_start(word: str, first: frozenset[str]) -> bool:
+def _can_start(word: str) -> bool:
     """True when some precursor name can start with ``word`` (lower-case, stem or lemma form)."""
-    return word.lower().replace("ё", "е") in first or _stem(word) in first or _lemma(word) in first
+    first = _index().first
+    return _low(word) in first or _stem(word) in first or _lemma(word) in first
+
+
+@lru_cache(maxsize=200_000)
+def _low(word: str) -> str:
+    return word.lower().replace("ё", "е")
 
 
 def find_precursors(text: str) -> list[dict]:
@@ -172,10 +178,10 @@ def find_precursors(text: str) -> list[dict]:
     Convention) or ``"watch"`` (INCB special surveillance list and nationally controlled chemicals).
     """
     idx = _index()
-    first = idx.first
     toks = list(_TOKEN_RE.finditer(text))
-    lows = [t.group().lower().replace("ё", "е") for t in toks]
-    starts = [_can_start(t.group(), first) for t in toks] if toks else []
+    words = [t.group() for t in toks]
+    # Only words some name can start with (in any form) open a window: usually none or a few per post.
+    candidates = [i for i, w in enumerate(words) if _can_start(w)]
     lems: dict[int, str] = {}
     stems: dict[int, str] = {}
 
@@ -190,14 +196,12 @@ def find_precursors(text: str) -> list[dict]:
         return stems[k]
 
     hits: list[dict] = []
-    i = 0
-    while i < len(toks):
-        if not starts[i]:
-            i += 1
-            continue
+    resume = 0
+    for i in candidates:
+        if i < resume:
+            continue  # inside the previous hit
         if i > 0 and text[toks[i - 1].end() : toks[i].start()] in ("-", "‐"):
-            i += 1  # inside a longer chemical name: "1-бензил-4-пиперидон" is not 4-piperidone
-            continue
+            continue  # inside a longer chemical name: "1-бензил-4-пиперидон" is not 4-piperidone
         # Walk right while the joined forms are still a prefix of some name (bounded by _MAX_TOKENS).
         limit = 0
         low_acc = lem_acc = stem_acc = ""
@@ -205,8 +209,8 @@ def find_precursors(text: str) -> list[dict]:
             k = i + limit
             if limit and not _GAP_RE.fullmatch(text[toks[k - 1].end() : toks[k].start()]):
                 break
-            low_acc, lem_acc, stem_acc = low_acc + lows[k], lem_acc + lem(k), stem_acc + stm(k)
-            surface_prefix = tuple(t.group() for t in toks[i : k + 1])
+            low_acc, lem_acc, stem_acc = low_acc + _low(words[k]), lem_acc + lem(k), stem_acc + stm(k)
+            surface_prefix = tuple(words[i : k + 1])
             if not (
                 low_acc in idx.prefixes
                 or lem_acc in idx.prefixes
@@ -217,10 +221,10 @@ def find_precursors(text: str) -> list[dict]:
             limit += 1
         found: tuple[int, Precursor] | None = None
         for n in range(limit, 0, -1):
-            surface = tuple(t.group() for t in toks[i : i + n])
+            surface = tuple(words[i : i + n])
             entry = (
                 idx.exact.get(surface)
-                or idx.by_key.get("".join(lows[i : i + n]))
+                or idx.by_key.get("".join(_low(w) for w in words[i : i + n]))
                 or idx.by_key.get("".join(lem(k) for k in range(i, i + n)))
                 or idx.by_stem.get("".join(stm(k) for k in range(i, i + n)))
             )
@@ -230,9 +234,7 @@ def find_precursors(text: str) -> list[dict]:
         if found:
             n, entry = found
             hits.append(_hit(entry, toks[i].start(), toks[i + n - 1].end()))
-            i += n
-        else:
-            i += 1
+            resume = i + n
     for m in _CAS_RE.finditer(text):
         cas = m.group()
         entry = idx.by_cas.get(cas)
