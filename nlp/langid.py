@@ -19,6 +19,9 @@ _UK = re.compile(r"[іїєґ]", re.IGNORECASE)
 _KK = re.compile(r"[әғқңөұүһ]", re.IGNORECASE)
 _RU_ONLY = re.compile(r"[ыэъё]", re.IGNORECASE)
 _HANDLE_CHARS = re.compile(r"[@/._:0-9]")
+# Letter counts add up the lengths of runs: one match per word instead of one per letter.
+_CYR_RUN = re.compile(_CYR.pattern + "+", re.IGNORECASE)
+_LAT_RUN = re.compile(_LAT.pattern + "+", re.IGNORECASE)
 _WORD = re.compile(r"[^\W\d_]+")
 
 LANGUAGES = ("ru", "uk", "kk", "en")
@@ -39,8 +42,8 @@ def detect(text: str) -> str:
     """The language code of ``text``: "ru", "uk", "kk", "en" or "und" when there are no letters."""
     sample = text[:_SAMPLE]
     head = sample[:1000]
-    n_cyr = _CYR.subn("", head)[1]
-    n_lat = _LAT.subn("", head)[1]
+    n_cyr = sum(map(len, _CYR_RUN.findall(head)))
+    n_lat = sum(map(len, _LAT_RUN.findall(head)))
     if n_lat and n_cyr:
         # Handles, links and tickers are Latin whatever the language of the post: do not count them.
         n_lat -= sum(_LAT.subn("", tok)[1] for tok in head.split() if _HANDLE_CHARS.search(tok))
