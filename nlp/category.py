@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -42,8 +43,9 @@ class _Rule:
     label: str
     regex: re.Pattern[str] | None = None
     gate: tuple[str, ...] | None = None  # the regex can only match where one of these literals occurs
-    # the regex split into its top-level alternatives, each with its own gate (None: always run it)
-    parts: list[tuple[re.Pattern[str], tuple[str, ...] | None]] = field(default_factory=list)
+    # the regex split into its top-level alternatives, each with its own gate (None: always run it) and
+    # whether every match of it starts with one of its gate literals (then it is tried only where they occur)
+    parts: list[tuple[re.Pattern[str], tuple[str, ...] | None, bool]] = field(default_factory=list)
 
 
 def _split_top(pattern: str) -> list[str]:
@@ -177,11 +179,11 @@ def _model() -> _Model:
             gate = spec.get("gate")
             rule.gate = tuple(g.lower() for g in gate) if gate else _gate(spec["regex"].lower())
             if gate:
-                rule.parts = [(rule.regex, rule.gate)]
+                rule.parts = [(rule.regex, rule.gate, False)]  # a hand-written gate may occur anywhere
             else:  # one pass per alternative, run only where its leading literal occurs
                 for alt in _split_top(spec["regex"]):
-                    lits = _leading_literals(alt.lower())
-                    rule.parts.append((re.compile(alt), tuple(lits) if lits else None))
+                    lead = _leading_literals(alt.lower())
+                    rule.parts.append((re.compile(alt), tuple(lead) if lead else None, bool(lead)))
         idx = len(model.rules)
         model.rules.append(rule)
         for term in spec.get("lemmas", []):
@@ -200,7 +202,7 @@ def _model() -> _Model:
     literals: set[str] = set()
     for rule in model.rules:
         literals.update(rule.gate or ())
-        for _, gate in rule.parts:
+        for _, gate, _ in rule.parts:
             literals.update(gate or ())
     for _, _, lits in model.prefix_res:
         literals.update(lits)
@@ -228,6 +230,28 @@ def _word_info(word: str) -> tuple[str, str, bool]:
     lem = _lem(word)
     keyed = low in model.single or lem in model.single or low in model.phrases or lem in model.phrases
     return low, lem, keyed
+
+
+def _starting_at(pattern: re.Pattern[str], text: str, lits: Iterable[str]) -> Iterator[re.Match[str]]:
+    """The matches ``pattern.finditer(text)`` gives when every match starts with one of ``lits``.
+
+    Only the places where a literal occurs are tried (``str.find`` instead of a regex attempt at every
+    character); ``match(text, pos)`` still sees the text before ``pos``, so look-behinds behave the same.
+    """
+    starts: set[int] = set()
+    for lit in lits:
+        pos = text.find(lit)
+        while pos >= 0:
+            starts.add(pos)
+            pos = text.find(lit, pos + 1)
+    end = 0
+    for pos in sorted(starts):
+        if pos < end:
+            continue  # inside the previous match, as finditer resumes at its end
+        m = pattern.match(text, pos)
+        if m is not None:
+            yield m
+            end = m.end()
 
 
 def _rule_hits(text: str, model: _Model) -> dict[int, list[str]]:
@@ -260,15 +284,17 @@ def _rule_hits(text: str, model: _Model) -> dict[int, list[str]]:
     for pattern, idx, lits in model.prefix_res:
         if present.isdisjoint(lits):
             continue
-        for m in pattern.finditer(lowered):
+        for m in _starting_at(pattern, lowered, present.intersection(lits)):
             note(idx, m.group())
     for idx, rule in enumerate(model.rules):
         if rule.gate is not None and present.isdisjoint(rule.gate):
             continue  # a cheap substring test spares a regex pass over the whole post
-        for pattern, gate in rule.parts:
+        for pattern, gate, anchored in rule.parts:
             if gate is not None and present.isdisjoint(gate):
                 continue
-            for m in pattern.finditer(lowered):
+            found = _starting_at(pattern, lowered, present.intersection(gate)) if anchored and gate else (
+                pattern.finditer(lowered))
+            for m in found:
                 note(idx, " ".join(m.group().split()))
                 if len(hits[idx]) >= _MAX_REASONS_PER_RULE:
                     break
