@@ -59,12 +59,12 @@ def main() -> None:
 
     import spacy
 
-    from nlp.api import Extractor
+    from nlp.api import get_extractor
 
     posts = make_posts(args.docs)
     words = sum(len(p.split()) for p in posts) / len(posts)
 
-    extractor = Extractor()
+    extractor = get_extractor()  # as `narcowatch extract` and the crawl pipeline load it (incl. gc.freeze)
     extractor.extract_batch([{"id": "warm", "text": posts[0]}])
 
     def full(batch: list[str]) -> None:

@@ -12,6 +12,7 @@ before analysis (nothing past the cut is reported); this bounds time and memory 
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 from collections.abc import Iterator
@@ -115,10 +116,20 @@ _EXTRACTOR_LOCK = threading.Lock()
 
 
 def get_extractor() -> Extractor:
-    """The process-wide extractor; the spaCy pipeline is loaded on the first call only."""
+    """The process-wide extractor; the spaCy pipeline is loaded on the first call only.
+
+    After loading, ``gc.freeze()`` moves every object alive at that point (the pipeline, lexicons,
+    gazetteer and regexes: over 100,000 long-lived objects) into the permanent generation, so the
+    cyclic garbage collector no longer re-traverses them on every full collection during extraction
+    (about 7 % of the time per post). They are never freed anyway: the extractor lives as long as
+    the process. Objects created later are collected as usual.
+    """
     global _EXTRACTOR
     if _EXTRACTOR is None:
         with _EXTRACTOR_LOCK:
             if _EXTRACTOR is None:
-                _EXTRACTOR = Extractor()
+                extractor = Extractor()
+                extractor.extract_batch([{"id": "warm-up", "text": "warm-up"}])  # fill lazy lexicon caches
+                gc.freeze()
+                _EXTRACTOR = extractor
     return _EXTRACTOR
