@@ -37,6 +37,7 @@ stealth shipping ...). Any ``dead_drop:*`` value implies ``dead_drop``.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from operator import itemgetter
@@ -606,6 +607,86 @@ _MARKER_ANY_RE = re.compile(
 _DOMESTIC_RE = re.compile(r"(?<![^\W_])(?:domestic|по\s{1,3}стране)(?![^\W_])", re.IGNORECASE)
 
 
+# Letter runs of a post: every match of _CUE_RE, _GENERIC_FROM_RE, _MARKER_ANY_RE and _DOMESTIC_RE starts
+# with a letter right after a non-letter (their look-behind), i.e. at the start of a run, and its first
+# letters match the run's "head" regex below (same case rules as the pattern). Those regexes are tried only
+# at such runs (the head test is cached per distinct word): the same matches as a full finditer/search.
+# Keep each head in step with its pattern: a new alternative needs its first letters covered by the head.
+_LETTER_RUN_RE = re.compile(r"[^\W\d_]+")
+_CUE_HEAD_RE = re.compile(
+    r"ship|sen[dt]|dispatch|post|country|origin|from|to|destination|deliver"
+    r"|отправ|высыла|шл|доставк|отгруз|со|страна|откуда|работаем|куда|почт|сдэк|сдек|cdek|boxberry",
+    re.IGNORECASE,
+)
+_GENERIC_FROM_HEAD_RE = re.compile(r"[Ff]rom|FROM|[Ии]з|ИЗ")
+_MARKER_HEAD_RE = re.compile(
+    r"only|wide|domestic|shipping|postage|delivery|stock|tracked|across|throughout|within|вся|всей|всему",
+    re.IGNORECASE,
+)
+_DOMESTIC_HEAD_RE = re.compile(r"domestic|по", re.IGNORECASE)
+# _WORLDWIDE_RE: its \b / look-behind alternatives start a run (world, international, ship, в/во); "по всему
+# миру" and "доставка по миру" have no left boundary, but their first word is followed by a space, so it
+# ends a run: those are tried where a run ends in "по" / "доставка".
+_WORLDWIDE_HEAD_RE = re.compile(r"world|international|ship|в", re.IGNORECASE)
+_WORLDWIDE_TAILS = (re.compile(r"по", re.IGNORECASE), re.compile(r"доставка", re.IGNORECASE))
+
+
+_HEADS = (_CUE_HEAD_RE, _GENERIC_FROM_HEAD_RE, _MARKER_HEAD_RE, _DOMESTIC_HEAD_RE)
+_CUE, _GENERIC_FROM, _MARKER, _DOMESTIC = 0, 1, 2, 3
+
+
+@lru_cache(maxsize=200_000)
+def _run_info(word: str) -> tuple[tuple[bool, ...], tuple[int, ...]] | None:
+    """Per letter run: which heads match it, and the offsets where a _WORLDWIDE_RE match can start in it."""
+    heads = tuple(head.match(word) is not None for head in _HEADS)
+    offsets = {0} if _WORLDWIDE_HEAD_RE.match(word) else set()
+    for tail in _WORLDWIDE_TAILS:
+        n = len(tail.pattern)
+        if len(word) >= n and tail.fullmatch(word, len(word) - n):
+            offsets.add(len(word) - n)
+    if not offsets and not any(heads):
+        return None
+    return heads, tuple(sorted(offsets))
+
+
+@lru_cache(maxsize=64)  # find_shipping runs several of these scans over the same post
+def _letter_runs(text: str) -> tuple[tuple[int, tuple[bool, ...], tuple[int, ...]], ...]:
+    """``(start, heads, worldwide offsets)`` of each letter run that can start one of the scans."""
+    out = []
+    for m in _LETTER_RUN_RE.finditer(text):
+        info = _run_info(m.group())
+        if info is not None:
+            out.append((m.start(), *info))
+    return tuple(out)
+
+
+def _scan_at(pattern: re.Pattern[str], text: str, starts: Iterable[int], first: bool = False) -> list[re.Match[str]]:
+    """``pattern``'s matches as ``finditer`` finds them, given every place one can start (ascending)."""
+    out: list[re.Match[str]] = []
+    end = 0
+    for pos in starts:
+        if pos < end:
+            continue  # inside the previous match: finditer resumes at its end
+        m = pattern.match(text, pos)
+        if m is not None:
+            out.append(m)
+            if first:
+                break
+            end = m.end()
+    return out
+
+
+def _run_matches(pattern: re.Pattern[str], which: int, text: str, first: bool = False) -> list[re.Match[str]]:
+    """``list(pattern.finditer(text))`` (``first``: just the first match) for the run-led pattern of head ``which``."""
+    return _scan_at(pattern, text, (start for start, heads, _ in _letter_runs(text) if heads[which]), first)
+
+
+def _worldwide_matches(text: str) -> list[re.Match[str]]:
+    """``list(_WORLDWIDE_RE.finditer(text))``."""
+    starts = (start + off for start, _, offsets in _letter_runs(text) for off in offsets)
+    return _scan_at(_WORLDWIDE_RE, text, starts)
+
+
 def _cut(segment: str, stop_re: re.Pattern[str]) -> tuple[str, re.Match[str] | None]:
     end = _SEGMENT_END_RE.search(segment)
     if end:
@@ -638,9 +719,9 @@ def find_shipping(text: str, lang: str = "") -> tuple[list[str], list[str]]:
     del lang
     ships_from: list[str] = []
     ships_to: list[str] = []
-    cues: list[tuple[int, int, bool]] = [(m.start(), m.end(), bool(m.group("from"))) for m in _CUE_RE.finditer(text)]
+    cues: list[tuple[int, int, bool]] = [(m.start(), m.end(), bool(m.group("from"))) for m in _run_matches(_CUE_RE, _CUE, text)]
     covered = [(s, e) for s, e, _ in cues]
-    for m in _GENERIC_FROM_RE.finditer(text):
+    for m in _run_matches(_GENERIC_FROM_RE, _GENERIC_FROM, text):
         if not any(s <= m.start() < e for s, e in covered) and _from_context(text, m.start()):
             cues.append((m.start(), m.end(), True))
     cues.sort()
@@ -660,17 +741,17 @@ def find_shipping(text: str, lang: str = "") -> tuple[list[str], list[str]]:
             ships_to.extend(_segment_codes(segment, cities=False))
     # "UK only", "Canada-wide", "EU shipping", "across EU", "вся Россия"
     marked: list[tuple[str, int, int]] = []
-    if _MARKER_ANY_RE.search(text):
+    if _run_matches(_MARKER_ANY_RE, _MARKER, text, first=True):
         marked = [(p.country, s, e) for p, s, e, _ in _scan(text) if p.type != "city"]
         marked += [(code, s, e) for key, s, e in _region_hits(text) for code in _regions().codes[key]]
     for code, start, end in marked:
         if _PLACE_SUFFIX_RE.match(text, end) or _PLACE_PREFIX_RE.search(text[max(0, start - 20) : start]):
             ships_to.append(code)
-    for m in _WORLDWIDE_RE.finditer(text):
+    for m in _worldwide_matches(text):
         window = text[max(0, m.start() - 40) : m.end() + 40]
         if _SHIP_CONTEXT_RE.search(window) or m.group().lower().startswith(("ship", "доставка")):
             ships_to.append("WORLDWIDE")
-    if ships_from and _DOMESTIC_RE.search(text):
+    if ships_from and _run_matches(_DOMESTIC_RE, _DOMESTIC, text, first=True):
         ships_to.extend(ships_from)
     return _dedupe(ships_from), _dedupe(ships_to)
 
