@@ -44,8 +44,9 @@ class _Rule:
     regex: re.Pattern[str] | None = None
     gate: tuple[str, ...] | None = None  # the regex can only match where one of these literals occurs
     # the regex split into its top-level alternatives, each with its own gate (None: always run it) and
-    # whether every match of it starts with one of its gate literals (then it is tried only where they occur)
-    parts: list[tuple[re.Pattern[str], tuple[str, ...] | None, bool]] = field(default_factory=list)
+    # where its matches can start: "literal" (at one of its gate literals), "digits" (at a run of digits)
+    # or "" (anywhere); it is tried only there
+    parts: list[tuple[re.Pattern[str], tuple[str, ...] | None, str]] = field(default_factory=list)
 
 
 def _split_top(pattern: str) -> list[str]:
@@ -137,6 +138,12 @@ def _gate(pattern: str) -> tuple[str, ...] | None:
     return tuple(dict.fromkeys(out))
 
 
+# Rule regexes that start with a digit not preceded by a digit (their look-behind says so) can only match
+# where a run of digits starts.
+_DIGIT_LED = (r"\d(?<![\w.]\d)", r"\d(?<!\d\d)")
+_DIGIT_RUN_RE = re.compile(r"\d+")
+
+
 @dataclass
 class _Model:
     rules: list[_Rule]
@@ -147,7 +154,8 @@ class _Model:
     require: dict[str, list[list[str]]]
     priority: list[str]
     signals: dict[str, dict[str, float]]
-    literals: tuple[str, ...] = ()  # every gate literal and slang prefix: tested once per post
+    # every gate literal and slang prefix with its set of characters: tested once per post
+    literals: tuple[tuple[str, frozenset[str]], ...] = ()
 
 
 @lru_cache(maxsize=100_000)
@@ -179,11 +187,12 @@ def _model() -> _Model:
             gate = spec.get("gate")
             rule.gate = tuple(g.lower() for g in gate) if gate else _gate(spec["regex"].lower())
             if gate:
-                rule.parts = [(rule.regex, rule.gate, False)]  # a hand-written gate may occur anywhere
+                rule.parts = [(rule.regex, rule.gate, "")]  # a hand-written gate may occur anywhere
             else:  # one pass per alternative, run only where its leading literal occurs
                 for alt in _split_top(spec["regex"]):
                     lead = _leading_literals(alt.lower())
-                    rule.parts.append((re.compile(alt), tuple(lead) if lead else None, bool(lead)))
+                    starts = "literal" if lead else "digits" if alt.startswith(_DIGIT_LED) else ""
+                    rule.parts.append((re.compile(alt), tuple(lead) if lead else None, starts))
         idx = len(model.rules)
         model.rules.append(rule)
         for term in spec.get("lemmas", []):
@@ -206,7 +215,7 @@ def _model() -> _Model:
             literals.update(gate or ())
     for _, _, lits in model.prefix_res:
         literals.update(lits)
-    model.literals = tuple(sorted(literals))
+    model.literals = tuple((lit, frozenset(lit)) for lit in sorted(literals))
     return model
 
 
@@ -244,10 +253,15 @@ def _starting_at(pattern: re.Pattern[str], text: str, lits: Iterable[str]) -> It
         while pos >= 0:
             starts.add(pos)
             pos = text.find(lit, pos + 1)
+    return _matches_at(pattern, text, sorted(starts))
+
+
+def _matches_at(pattern: re.Pattern[str], text: str, starts: list[int]) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(text)`` when ``starts`` (ascending) holds every place a match can start."""
     end = 0
-    for pos in sorted(starts):
+    for pos in starts:
         if pos < end:
-            continue  # inside the previous match, as finditer resumes at its end
+            continue
         m = pattern.match(text, pos)
         if m is not None:
             yield m
@@ -280,7 +294,10 @@ def _rule_hits(text: str, model: _Model) -> dict[int, list[str]]:
                     note(idx, " ".join(lows[i : i + n]))
     lowered = text.lower().replace("ё", "е")
     # Which gate literals and slang prefixes occur at all: a regex runs only where one of its own does.
-    present = {lit for lit in model.literals if lit in lowered}
+    # A literal whose characters are not all in the post cannot occur (a set test instead of a text scan).
+    chars = set(lowered)
+    present = {lit for lit, need in model.literals if need <= chars and lit in lowered}
+    digit_starts: list[int] | None = None  # where a run of digits starts: computed when first needed
     for pattern, idx, lits in model.prefix_res:
         if present.isdisjoint(lits):
             continue
@@ -289,11 +306,17 @@ def _rule_hits(text: str, model: _Model) -> dict[int, list[str]]:
     for idx, rule in enumerate(model.rules):
         if rule.gate is not None and present.isdisjoint(rule.gate):
             continue  # a cheap substring test spares a regex pass over the whole post
-        for pattern, gate, anchored in rule.parts:
+        for pattern, gate, starts in rule.parts:
             if gate is not None and present.isdisjoint(gate):
                 continue
-            found = _starting_at(pattern, lowered, present.intersection(gate)) if anchored and gate else (
-                pattern.finditer(lowered))
+            if starts == "literal" and gate:
+                found: Iterable[re.Match[str]] = _starting_at(pattern, lowered, present.intersection(gate))
+            elif starts == "digits":
+                if digit_starts is None:
+                    digit_starts = [m.start() for m in _DIGIT_RUN_RE.finditer(lowered)]
+                found = _matches_at(pattern, lowered, digit_starts)
+            else:
+                found = pattern.finditer(lowered)
             for m in found:
                 note(idx, " ".join(m.group().split()))
                 if len(hits[idx]) >= _MAX_REASONS_PER_RULE:
