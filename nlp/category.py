@@ -154,8 +154,7 @@ class _Model:
     require: dict[str, list[list[str]]]
     priority: list[str]
     signals: dict[str, dict[str, float]]
-    # every gate literal and slang prefix with its set of characters: tested once per post
-    literals: tuple[tuple[str, frozenset[str]], ...] = ()
+    literals: tuple[str, ...] = ()  # every gate literal and slang prefix: tested once per post
 
 
 @lru_cache(maxsize=100_000)
@@ -215,7 +214,7 @@ def _model() -> _Model:
             literals.update(gate or ())
     for _, _, lits in model.prefix_res:
         literals.update(lits)
-    model.literals = tuple((lit, frozenset(lit)) for lit in sorted(literals))
+    model.literals = tuple(sorted(literals))
     return model
 
 
@@ -294,9 +293,7 @@ def _rule_hits(text: str, model: _Model) -> dict[int, list[str]]:
                     note(idx, " ".join(lows[i : i + n]))
     lowered = text.lower().replace("ё", "е")
     # Which gate literals and slang prefixes occur at all: a regex runs only where one of its own does.
-    # A literal whose characters are not all in the post cannot occur (a set test instead of a text scan).
-    chars = set(lowered)
-    present = {lit for lit, need in model.literals if need <= chars and lit in lowered}
+    present = {lit for lit in model.literals if lit in lowered}
     digit_starts: list[int] | None = None  # where a run of digits starts: computed when first needed
     for pattern, idx, lits in model.prefix_res:
         if present.isdisjoint(lits):

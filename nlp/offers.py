@@ -92,15 +92,36 @@ _WAGE_WINDOW = 20
 
 
 @lru_cache(maxsize=1)
-def _wage_re() -> re.Pattern[str]:
+def _wage_file_words() -> tuple[str, ...]:
     path = Path(__file__).parent / "data" / "price_negatives.txt"
-    words = [w.strip() for w in path.read_text(encoding="utf-8").splitlines() if w.strip() and not w.startswith("#")]
-    return re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return tuple(w.strip() for w in lines if w.strip() and not w.startswith("#"))
+
+
+@lru_cache(maxsize=1)
+def _wage_re() -> re.Pattern[str]:
+    return re.compile("|".join(re.escape(w) for w in _wage_file_words()), re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _wage_words() -> tuple[str, ...]:
+    return tuple(w.lower() for w in _wage_file_words())
+
+
+# ASCII and basic Cyrillic: for text made only of these characters, a case-insensitive match of the wage
+# words is exactly a substring test on lower-cased text (str.lower maps each of them to one character,
+# and none of them has another case-insensitive equivalent in this range: ſ, K, ı, ᲀ ... lie outside).
+_NOT_PLAIN_RE = re.compile(r"[^\x00-\x7f\u0400-\u04ff]")
 
 
 def _is_wage(text: str, price: Price) -> bool:
     """An amount next to wage words ("ЗП до 5000₽", "$2000/week") is pay, not a drug price."""
-    return _wage_re().search(text, max(0, price.start - _WAGE_WINDOW), price.end + _WAGE_WINDOW) is not None
+    start, end = max(0, price.start - _WAGE_WINDOW), price.end + _WAGE_WINDOW
+    window = text[start:end]
+    if _NOT_PLAIN_RE.search(window) is None:  # the common case: a few substring tests, no regex pass
+        low = window.lower()
+        return any(word in low for word in _wage_words())
+    return _wage_re().search(text, start, end) is not None
 
 
 def _by_segment(quants: list[Quantity], seg: Any) -> dict[int, tuple[list[Quantity], list[int]]]:
