@@ -24,7 +24,9 @@ _CYR_RE = re.compile(r"[а-яёіїєґ]", re.IGNORECASE)
 _UK_RE = re.compile(r"[іїєґ]", re.IGNORECASE)
 # Separators allowed inside one chemical name: "3,4-MDP-2-P", "4'-methyl", "N-(piperidin-4-yl)".
 _GAP_RE = re.compile(r"[\s\-–,.'’()]{0,4}")
-_CAS_RE = re.compile(r"(?<![\d-])(\d{2,7})-(\d{2})-(\d)(?![\d-])")
+# (?<![\d-])(\d{2,7})-... written with the look-behind after the first digit (same matches): a pattern that
+# starts with a digit lets re skip straight to the digits of the text instead of trying every position.
+_CAS_RE = re.compile(r"(\d(?<![\d-]\d)\d{1,6})-(\d{2})-(\d)(?![\d-])")
 _CAS_FULL_RE = re.compile(r"\d{2,7}-\d{2}-\d")
 _MAX_TOKENS = 10
 _CAS_NEAR = 16  # characters between a name and "(CAS ...)" that still bind them
@@ -178,10 +180,10 @@ def find_precursors(text: str) -> list[dict]:
     Convention) or ``"watch"`` (INCB special surveillance list and nationally controlled chemicals).
     """
     idx = _index()
-    toks = list(_TOKEN_RE.finditer(text))
-    words = [t.group() for t in toks]
+    words = _TOKEN_RE.findall(text)  # no groups: the same strings as finditer, without match objects
     # Only words some name can start with (in any form) open a window: usually none or a few per post.
     candidates = [i for i, w in enumerate(words) if _can_start(w)]
+    toks = list(_TOKEN_RE.finditer(text)) if candidates else []  # offsets: only when a window opens
     lems: dict[int, str] = {}
     stems: dict[int, str] = {}
 
