@@ -196,8 +196,13 @@ def find_drugs(original: str, norm: Normalized, lex: DrugLexicon, lang: str = ""
     entries = lex.entries
     hits: list[_Hit] = []
 
+    lkeys: list[str | None] = [None] * len(toks)  # the n-gram windows overlap: each word's key once
+
     def lkey(i: int) -> str:
-        return _lemma_key(toks[i][0], lang)
+        got = lkeys[i]
+        if got is None:
+            got = lkeys[i] = _lemma_key(toks[i][0], lang)
+        return got
 
     cache = lex.word_cache
     if len(cache) > 300_000:
