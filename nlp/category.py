@@ -230,14 +230,24 @@ class _Evidence:
         self.reasons.setdefault(cls, []).append(reason)
 
 
+_WordInfo = tuple[str, str, bool, tuple[int, ...], tuple[tuple[tuple[str, ...], int], ...]]
+
+
 @lru_cache(maxsize=200_000)
-def _word_info(word: str) -> tuple[str, str, bool]:
-    """``(lower-case, lemma, True when either form is a rule term or starts a rule phrase)``."""
+def _word_info(word: str) -> _WordInfo:
+    """``(lower-case, lemma, keyed, rules, phrases)`` of one word.
+
+    ``keyed``: either form is a rule term or starts a rule phrase; ``rules``: the one-word rules it
+    matches; ``phrases``: the ``(phrase, rule)`` pairs it can start (both in the order the scan visits them).
+    """
     model = _model()
     low = word.lower().replace("ё", "е")
     lem = _lem(word)
-    keyed = low in model.single or lem in model.single or low in model.phrases or lem in model.phrases
-    return low, lem, keyed
+    single = model.single
+    keyed = low in single or lem in single or low in model.phrases or lem in model.phrases
+    rules = tuple({*single.get(low, ()), *single.get(lem, ())})
+    phrases = tuple(pair for first in {low, lem} for pair in model.phrases.get(first, ()))
+    return low, lem, keyed, rules, phrases
 
 
 def _starting_at(pattern: re.Pattern[str], text: str, lits: Iterable[str]) -> Iterator[re.Match[str]]:
@@ -280,17 +290,15 @@ def _rule_hits(text: str, model: _Model) -> dict[int, list[str]]:
     infos = [_word_info(t) for t in toks]
     lows = [info[0] for info in infos]
     lems = [info[1] for info in infos]
-    single = model.single
-    for i, (low, lem, keyed) in enumerate(infos):
+    for i, (low, _, keyed, rules, phrases) in enumerate(infos):
         if not keyed:
             continue
-        for idx in {*single.get(low, ()), *single.get(lem, ())}:
+        for idx in rules:
             note(idx, low)
-        for first in {low, lem}:
-            for phrase, idx in model.phrases.get(first, ()):
-                n = len(phrase)
-                if tuple(lows[i : i + n]) == phrase or tuple(lems[i : i + n]) == phrase:
-                    note(idx, " ".join(lows[i : i + n]))
+        for phrase, idx in phrases:
+            n = len(phrase)
+            if tuple(lows[i : i + n]) == phrase or tuple(lems[i : i + n]) == phrase:
+                note(idx, " ".join(lows[i : i + n]))
     lowered = text.lower().replace("ё", "е")
     # Which gate literals and slang prefixes occur at all: a regex runs only where one of its own does.
     present = {lit for lit in model.literals if lit in lowered}
