@@ -799,12 +799,15 @@ def _find_delivery_cached(text: str) -> tuple[str, ...]:
     toks = _tokens(text)
     surfaces = [t.text for t in toks]
     pairs = [_low_lemma(w) for w in surfaces]
+    starts = [i for i, p in enumerate(pairs) if p[2]]  # words a delivery phrase can start with
+    if not starts:
+        return ()
     lows = [p[0] for p in pairs]
     lems = [p[1] for p in pairs]
     forms = [surfaces, lows, lems]
     found: list[str] = []
     resume = 0
-    for i in [i for i, p in enumerate(pairs) if p[2]]:  # words a delivery phrase can start with
+    for i in starts:
         if i < resume:
             continue
         limit = 0
