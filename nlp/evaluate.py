@@ -250,8 +250,9 @@ def _match_two_pass(
 
 
 def _prf(tp: int, fp: int, fn: int) -> dict[str, float]:
-    precision = tp / (tp + fp) if tp + fp else (1.0 if fn == 0 else 0.0)
-    recall = tp / (tp + fn) if tp + fn else (1.0 if fp == 0 else 0.0)
+    # Nothing predicted: no wrong prediction (precision 1). Nothing to find: nothing missed (recall 1).
+    precision = tp / (tp + fp) if tp + fp else 1.0
+    recall = tp / (tp + fn) if tp + fn else 1.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return {"precision": precision, "recall": recall, "f1": f1, "support": float(tp + fn),
             "tp": float(tp), "fp": float(fp), "fn": float(fn)}
