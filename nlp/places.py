@@ -37,9 +37,11 @@ stealth shipping ...). Any ``dead_drop:*`` value implies ``dead_drop``.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import repeat
 from operator import itemgetter
 from pathlib import Path
 
@@ -229,6 +231,7 @@ class _Tok(tuple[str, int, int]):
 
 
 _new_tok = tuple.__new__
+_group, _start, _end = re.Match.group, re.Match.start, re.Match.end
 
 
 # Handles, e-mails and URLs ("@berlin_shop", "t.me/paris_coco", "x@mail.ru") are not place mentions.
@@ -249,7 +252,10 @@ def _tokens_cached(text: str) -> tuple[_Tok, ...]:
 
 
 def _tokens_uncached(text: str) -> list[_Tok]:
-    toks = [_new_tok(_Tok, (m.group(), m.start(), m.end())) for m in _TOKEN_RE.finditer(text)]
+    # map over the match list: no Python-level step per word (the same tuples as a per-match loop)
+    ms = list(_TOKEN_RE.finditer(text))
+    starts = list(map(_start, ms))
+    toks = list(map(_new_tok, repeat(_Tok), zip(map(_group, ms), starts, map(_end, ms), strict=True)))
     if "@" not in text and "_" not in text and "/" not in text:
         return toks
     masked = [
@@ -259,14 +265,15 @@ def _tokens_uncached(text: str) -> list[_Tok]:
     ]
     if not masked:
         return toks
-    out = []
-    j = 0
-    for tok in toks:
-        while j < len(masked) and masked[j][1] <= tok.start:
-            j += 1
-        if j < len(masked) and masked[j][0] <= tok.start < masked[j][1]:
-            continue
-        out.append(tok)
+    # Drop the tokens starting inside a masked span (the spans are ascending and disjoint): whole runs
+    # of tokens are kept by slicing, found by bisecting the token starts.
+    out: list[_Tok] = []
+    kept = 0
+    for a, b in masked:
+        lo = bisect_left(starts, a, kept)
+        out.extend(toks[kept:lo])
+        kept = max(lo, bisect_left(starts, b, kept))
+    out.extend(toks[kept:])
     return out
 
 
