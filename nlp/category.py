@@ -14,6 +14,7 @@ import tomllib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -142,6 +143,7 @@ def _gate(pattern: str) -> tuple[str, ...] | None:
 # where a run of digits starts.
 _DIGIT_LED = (r"\d(?<![\w.]\d)", r"\d(?<!\d\d)")
 _DIGIT_RUN_RE = re.compile(r"\d+")
+_first, _second = itemgetter(0), itemgetter(1)
 
 
 @dataclass
@@ -286,10 +288,9 @@ def _rule_hits(text: str, model: _Model) -> dict[int, list[str]]:
         if term not in terms:
             terms.append(term)
 
-    toks = _TOKEN_RE.findall(text)
-    infos = [_word_info(t) for t in toks]
-    lows = [info[0] for info in infos]
-    lems = [info[1] for info in infos]
+    infos = list(map(_word_info, _TOKEN_RE.findall(text)))
+    lows = list(map(_first, infos))
+    lems = list(map(_second, infos))
     for i, (low, _, keyed, rules, phrases) in enumerate(infos):
         if not keyed:
             continue

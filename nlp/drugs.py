@@ -51,6 +51,7 @@ _MG_DOSE = re.compile(r"\d\s?mg(?![^\W\d_])")
 
 
 _NEWLINE = re.compile("\n")
+_group, _start, _end = re.Match.group, re.Match.start, re.Match.end
 _IMPORTED = frozenset({"strains", "tripsit", "dope"})
 _HAND_MADE = frozenset({"core", "slang_ru", "brands", "strains"})
 
@@ -192,7 +193,8 @@ def find_drugs(original: str, norm: Normalized, lex: DrugLexicon, lang: str = ""
     Each mention: substance, class, nps, form, text, start, end (offsets into ``original``).
     """
     text = norm.text
-    toks = [(m.group(), m.start(), m.end()) for m in _WORD.finditer(text)]
+    matches = list(_WORD.finditer(text))  # (word, start, end) built by map: no Python-level step per word
+    toks = list(zip(map(_group, matches), map(_start, matches), map(_end, matches), strict=True))
     entries = lex.entries
     hits: list[_Hit] = []
 

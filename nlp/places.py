@@ -659,12 +659,9 @@ def _run_info(word: str) -> tuple[tuple[bool, ...], tuple[int, ...]] | None:
 @lru_cache(maxsize=64)  # find_shipping runs several of these scans over the same post
 def _letter_runs(text: str) -> tuple[tuple[int, tuple[bool, ...], tuple[int, ...]], ...]:
     """``(start, heads, worldwide offsets)`` of each letter run that can start one of the scans."""
-    out = []
-    for m in _LETTER_RUN_RE.finditer(text):
-        info = _run_info(m.group())
-        if info is not None:
-            out.append((m.start(), *info))
-    return tuple(out)
+    runs = list(_LETTER_RUN_RE.finditer(text))
+    infos = map(_run_info, map(_group, runs))
+    return tuple((m.start(), *info) for m, info in zip(runs, infos, strict=True) if info is not None)
 
 
 def _scan_at(pattern: re.Pattern[str], text: str, starts: Iterable[int], first: bool = False) -> list[re.Match[str]]:
