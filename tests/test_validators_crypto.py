@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from nlp.validators import crypto
 
 
@@ -85,3 +87,16 @@ def test_unsupported_is_reported_not_guessed() -> None:
     for coin in ("decred", "eos", "made-up"):
         res = crypto.validate_address("DsYuxtvGRfN8rncXAndtLUpJm55F77K17RA", coin)
         assert (res.supported, res.valid, res.coin) == (False, False, None)
+
+
+@pytest.mark.parametrize(
+    ("hrp", "address"),
+    [
+        ("bc", "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"),  # BIP-173 example (v0)
+        ("bc", "bc1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vqzk5jj0"),  # BIP-350 example (v1)
+    ],
+)
+def test_encode_segwit_round_trips_the_bip_examples(hrp: str, address: str) -> None:
+    decoded = crypto.decode_segwit(hrp, address)
+    assert decoded is not None
+    assert crypto.encode_segwit(hrp, *decoded) == address

@@ -47,6 +47,8 @@ import base58
 import phonenumbers
 from Crypto.Hash import keccak
 
+from nlp.validators.crypto import eip55_checksum, encode_segwit
+
 ROOT = Path(__file__).resolve().parent.parent
 SRC_DIR = Path(__file__).resolve().parent / "labelled_src"
 DEFAULT_OUT = ROOT / "tests" / "data" / "nlp_labelled.jsonl"
@@ -130,55 +132,6 @@ COUNTRY_NAMES = {
 }
 REGION_CODES = {"WORLDWIDE", "EU"}
 
-_B32 = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
-
-
-def _bech32_polymod(values: list[int]) -> int:
-    gen = [0x3B6A57B2, 0x26508E6D, 0x1EA119FA, 0x3D4233DD, 0x2A1462B3]
-    chk = 1
-    for v in values:
-        top = chk >> 25
-        chk = (chk & 0x1FFFFFF) << 5 ^ v
-        for i in range(5):
-            chk ^= gen[i] if ((top >> i) & 1) else 0
-    return chk
-
-
-def _hrp_expand(hrp: str) -> list[int]:
-    return [ord(x) >> 5 for x in hrp] + [0] + [ord(x) & 31 for x in hrp]
-
-
-def _convertbits(data: bytes, frombits: int, tobits: int) -> list[int]:
-    acc = bits = 0
-    out: list[int] = []
-    maxv = (1 << tobits) - 1
-    for b in data:
-        acc = (acc << frombits) | b
-        bits += frombits
-        while bits >= tobits:
-            bits -= tobits
-            out.append((acc >> bits) & maxv)
-    if bits:
-        out.append((acc << (tobits - bits)) & maxv)
-    return out
-
-
-def segwit_address(hrp: str, version: int, program: bytes) -> str:
-    """BIP-173 (v0) / BIP-350 (v1+) segwit address."""
-    const = 1 if version == 0 else 0x2BC830A3
-    data = [version] + _convertbits(program, 8, 5)
-    polymod = _bech32_polymod(_hrp_expand(hrp) + data + [0] * 6) ^ const
-    checksum = [(polymod >> 5 * (5 - i)) & 31 for i in range(6)]
-    return hrp + "1" + "".join(_B32[d] for d in data + checksum)
-
-
-def eip55(addr_bytes: bytes) -> str:
-    """EIP-55 mixed-case checksum encoding of a 20-byte address."""
-    hexaddr = addr_bytes.hex()
-    h = keccak.new(digest_bits=256, data=hexaddr.encode()).hexdigest()
-    return "0x" + "".join(c.upper() if c.isalpha() and int(h[i], 16) >= 8 else c for i, c in enumerate(hexaddr))
-
-
 _XMR_ALPHA = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _XMR_BLOCK = [0, 2, 3, 5, 6, 7, 9, 10, 11]
 
@@ -248,19 +201,19 @@ class Gen:
             v = base58.b58encode_check(b"\x05" + self._bytes(20)).decode()
             return v, "btc", v
         if kind == "bc1":
-            v = segwit_address("bc", 0, self._bytes(20))
+            v = encode_segwit("bc", 0, self._bytes(20))
             return v, "btc", v
         if kind == "bc1p":
-            v = segwit_address("bc", 1, self._bytes(32))
+            v = encode_segwit("bc", 1, self._bytes(32))
             return v, "btc", v
         if kind == "ltc":
             v = base58.b58encode_check(b"\x30" + self._bytes(20)).decode()
             return v, "ltc", v
         if kind == "ltc1":
-            v = segwit_address("ltc", 0, self._bytes(20))
+            v = encode_segwit("ltc", 0, self._bytes(20))
             return v, "ltc", v
         if kind == "eth":
-            v = eip55(self._bytes(20))
+            v = eip55_checksum("0x" + self._bytes(20).hex())
             return v, "eth", v
         if kind == "trx":
             v = base58.b58encode_check(b"\x41" + self._bytes(20)).decode()

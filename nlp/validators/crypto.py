@@ -132,6 +132,17 @@ def _convertbits(data: list[int], frombits: int, tobits: int, pad: bool) -> list
     return out
 
 
+def encode_segwit(hrp: str, version: int, program: bytes) -> str:
+    """A segwit address: bech32 (BIP-173) for version 0, bech32m (BIP-350) for later versions."""
+    const = BECH32 if version == 0 else BECH32M
+    five_bit = _convertbits(list(program), 8, 5, True)
+    assert five_bit is not None  # 8-bit input always converts
+    data = [version, *five_bit]
+    polymod = _polymod(_hrp_expand(hrp) + data + [0] * 6) ^ const
+    checksum = [(polymod >> 5 * (5 - i)) & 31 for i in range(6)]
+    return hrp + "1" + "".join(_B32_CHARSET[d] for d in data + checksum)
+
+
 def decode_segwit(hrp: str, addr: str, bip350: bool = True) -> tuple[int, bytes] | None:
     """Decode a segwit address for ``hrp``: ``(witness version, program)`` or None if invalid.
 
