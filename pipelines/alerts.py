@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 from typing import Any
@@ -28,15 +29,23 @@ class AlertPipeline(_store.StorePipeline):
             raise NotConfigured("no watchlists configured (NARCOWATCH_WATCHLISTS is empty)")
         return cls(crawler, load_watchlists(paths))
 
-    def process_item(self, item: Any) -> Any:
+    async def process_item(self, item: Any) -> Any:
         data = ItemAdapter(item).asdict()
         if data.get("nlp") is None:
             # unchanged items were enriched (and alerted on) when they were first seen
             return item
-        assert self.stats is not None
+        # keyword rules lemmatise and every alert is a SQLite write: keep both off the event loop
+        new = await asyncio.to_thread(self._record_alerts, data)
+        if new:
+            assert self.stats is not None
+            self.stats.inc_value("narcowatch/alerts/new", new)
+        return item
+
+    def _record_alerts(self, data: dict[str, Any]) -> int:
+        new = 0
         for watchlist in self.watchlists:
             for rule, reason in watchlist.evaluate(data):
                 if self.store.add_alert(watchlist.name, rule.id, data["id"], reason):
-                    self.stats.inc_value("narcowatch/alerts/new")
+                    new += 1
                     logger.info("Alert %s/%s on %s: %s", watchlist.name, rule.id, data["url"], reason)
-        return item
+        return new

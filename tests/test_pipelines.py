@@ -149,8 +149,8 @@ def test_alerts_need_watchlists_and_record_once(tmp_path: Path) -> None:
                                                          "nps": True}],
                          "places": [{"name": "Bishkek", "country": "KG"}]})
     try:
-        pipe.process_item(item)
-        pipe.process_item(item)
+        asyncio.run(pipe.process_item(item))
+        asyncio.run(pipe.process_item(item))
     finally:
         pipe.close_spider()
     assert crawler.stats.get_value("narcowatch/alerts/new") == 2  # type: ignore[union-attr]
