@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import asdict
 from typing import Any
 
@@ -16,8 +17,9 @@ class ChangeDetectionPipeline(_store.StorePipeline):
     def from_crawler(cls, crawler: Crawler) -> ChangeDetectionPipeline:
         return cls(crawler)
 
-    def process_item(self, item: Any) -> Any:
-        stored = self.store.content_hash(item.id)
+    async def process_item(self, item: Any) -> Any:
+        # the store lock may be held by an upsert in a worker thread: never wait for it on the event loop
+        stored = await asyncio.to_thread(self.store.content_hash, item.id)
         if stored is None:
             item.change = "new"
         elif stored == item_content_hash(asdict(item)):

@@ -50,7 +50,7 @@ def test_change_detection_and_index_against_a_real_store(tmp_path: Path) -> None
     index.open_spider()
 
     async def run(item: Listing) -> str | None:
-        changes.process_item(item)
+        await changes.process_item(item)
         await index.process_item(item)
         return item.change
 
