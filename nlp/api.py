@@ -23,7 +23,7 @@ import spacy
 from spacy.language import Language
 from spacy.util import load_model_from_config
 
-import nlp.components  # noqa: F401  (registers the narcowatch_* factories)
+from nlp.components import analysis  # importing it registers the narcowatch_* factories
 
 logger = logging.getLogger(__name__)
 
@@ -86,28 +86,28 @@ class Extractor:
         for record in records:
             text = combined_text(record)
             doc = self.nlp.make_doc(text)
-            ext = doc._
-            ext.nw_text = text
+            found = analysis(doc)
+            found.text = text
             lang = record.get("lang")
-            ext.nw_lang_hint = lang if isinstance(lang, str) and lang else None
+            found.lang_hint = lang if isinstance(lang, str) and lang else None
             yield doc
 
 
 def _result(record: dict[str, Any], doc: Any) -> dict[str, Any]:
-    ext = doc._
+    found = analysis(doc)
     return {
         "id": record.get("id"),
-        "lang": ext.nw_lang or "und",
-        "category": ext.nw_category or "other",
-        "category_reasons": list(ext.nw_category_reasons or []),
-        "drugs": list(ext.nw_drugs or []),
-        "offers": list(ext.nw_offers or []),
-        "contacts": list(ext.nw_contacts or []),
-        "places": list(ext.nw_places or []),
-        "ships_from": list(ext.nw_ships_from or []),
-        "ships_to": list(ext.nw_ships_to or []),
-        "precursors": list(ext.nw_precursors or []),
-        "delivery": list(ext.nw_delivery or []),
+        "lang": found.lang or "und",
+        "category": found.category or "other",
+        "category_reasons": list(found.category_reasons or []),
+        "drugs": list(found.drugs or []),
+        "offers": list(found.offers or []),
+        "contacts": list(found.contacts or []),
+        "places": list(found.places or []),
+        "ships_from": list(found.ships_from or []),
+        "ships_to": list(found.ships_to or []),
+        "precursors": list(found.precursors or []),
+        "delivery": list(found.delivery or []),
     }
 
 

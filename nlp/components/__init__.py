@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
+from spacy.util import minibatch
 from spacy.vocab import Vocab
 
 from nlp import langid
 from nlp.category import classify
-from nlp.contacts import find_contacts
+from nlp.contacts import Contact, find_contacts
 from nlp.drugs import DATA_DIR, DrugLexicon, find_drugs
 from nlp.normalize import Normalized, normalize
 from nlp.offers import bind_offers
@@ -37,9 +39,65 @@ EXTENSIONS: dict[str, Any] = {
     "nw_ships_to": None, "nw_delivery": None, "nw_precursors": None, "nw_category": None,
     "nw_category_reasons": None,
 }
-for _name, _default in EXTENSIONS.items():
+ANALYSIS_KEY = "narcowatch"  # doc.user_data key of a doc's Analysis
+
+
+class Analysis:
+    """What the components found in one doc: one slot per ``doc._.nw_*`` attribute (names without ``nw_``).
+
+    Kept as one object in ``doc.user_data[ANALYSIS_KEY]``; the ``doc._.nw_*`` extensions are getters and
+    setters on it. Components use the object directly: every ``doc._`` access builds a new Underscore
+    object and looks the name up, which cost ~90 us per 100-word post over the eight components.
+    """
+
+    __slots__ = ("text", "lang_hint", "norm", "lang", "drugs", "offers", "quantities", "prices", "contacts",
+                 "places", "ships_from", "ships_to", "delivery", "precursors", "category", "category_reasons")
+    text: str | None
+    lang_hint: str | None
+    norm: Normalized | None
+    lang: str | None
+    drugs: list[dict[str, Any]] | None
+    offers: list[dict[str, Any]] | None
+    quantities: list[Any] | None
+    prices: list[Any] | None
+    contacts: list[Contact] | None
+    places: list[dict[str, Any]] | None
+    ships_from: list[str] | None
+    ships_to: list[str] | None
+    delivery: list[str] | None
+    precursors: list[dict[str, Any]] | None
+    category: str | None
+    category_reasons: list[str] | None
+
+    def __init__(self) -> None:
+        for name in self.__slots__:
+            setattr(self, name, None)
+
+
+def analysis(doc: Doc) -> Analysis:
+    """The :class:`Analysis` of ``doc``, created empty on first use."""
+    user_data = doc.user_data
+    found = user_data.get(ANALYSIS_KEY)
+    if found is None:
+        found = user_data[ANALYSIS_KEY] = Analysis()
+    return found  # type: ignore[no-any-return]
+
+
+def _extension(slot: str) -> tuple[Any, Any]:
+    def getter(doc: Doc) -> Any:
+        found = doc.user_data.get(ANALYSIS_KEY)
+        return None if found is None else getattr(found, slot)
+
+    def setter(doc: Doc, value: Any) -> None:
+        setattr(analysis(doc), slot, value)
+
+    return getter, setter
+
+
+for _name in EXTENSIONS:
     if not Doc.has_extension(_name):
-        Doc.set_extension(_name, default=_default)
+        _get, _set = _extension(_name[3:])
+        Doc.set_extension(_name, getter=_get, setter=_set)
 
 _TOKEN_RE = re.compile(r"\S+|\s+")
 # Whitespace other than a single space between two non-space characters.
@@ -112,19 +170,14 @@ def shared_lexicon(data_dir: str = "") -> DrugLexicon:
 
 def text_of(doc: Doc) -> str:
     """``doc.text``, computed once: spaCy rebuilds it from the tokens on every access."""
-    text: str | None = doc._.nw_text
-    if text is None:
-        text = doc.text
-        doc._.nw_text = text
-    return text
+    return _text(doc, analysis(doc))
 
 
-def _text(doc: Doc, ext: Any) -> str:
-    """:func:`text_of` with the doc's ``_`` namespace already in hand."""
-    text: str | None = ext.nw_text
+def _text(doc: Doc, found: Analysis) -> str:
+    """:func:`text_of` with the doc's :class:`Analysis` already in hand."""
+    text: str | None = found.text
     if text is None:
-        text = doc.text
-        ext.nw_text = text
+        text = found.text = doc.text
     return text
 
 
@@ -135,6 +188,26 @@ class _Base:
 
     def initialize(self, get_examples: Any = None, nlp: Language | None = None) -> None:
         """Load data files; spaCy calls this from ``nlp.initialize()``."""
+
+    def __call__(self, doc: Doc) -> Doc:
+        self.process(doc, analysis(doc))
+        return doc
+
+    def process(self, doc: Doc, found: Analysis) -> None:
+        raise NotImplementedError
+
+    def pipe(self, docs: Iterable[Doc], batch_size: int = 64) -> Iterator[Doc]:
+        """``nlp.pipe`` calls this: each batch of docs goes through this component before the next one.
+
+        Without it spaCy passes one doc at a time through all eight components, and the code and tables
+        of each leave the CPU caches before the next doc: running each component over a batch was ~20 %
+        faster per post. Only ``batch_size`` docs are held per component.
+        """
+        for batch in minibatch(docs, size=batch_size):
+            process = self.process
+            for doc in batch:
+                process(doc, analysis(doc))
+            yield from batch
 
 
 class Normalizer(_Base):
@@ -147,22 +220,18 @@ class Normalizer(_Base):
     def initialize(self, get_examples: Any = None, nlp: Language | None = None) -> None:
         self.lexicon = shared_lexicon(self.data_dir)
 
-    def __call__(self, doc: Doc) -> Doc:
-        ext = doc._  # spaCy builds a new Underscore object on every doc._ access
+    def process(self, doc: Doc, found: Analysis) -> None:
         if self.lexicon is None:
             self.initialize()
         assert self.lexicon is not None
-        ext.nw_norm = normalize(_text(doc, ext), self.lexicon.knows, self.lexicon.prefixes)
-        return doc
+        found.norm = normalize(_text(doc, found), self.lexicon.knows, self.lexicon.prefixes)
 
 
 class LangId(_Base):
     """``doc._.nw_lang``: the caller's hint when given, else :func:`nlp.langid.detect`."""
 
-    def __call__(self, doc: Doc) -> Doc:
-        ext = doc._  # spaCy builds a new Underscore object on every doc._ access
-        ext.nw_lang = ext.nw_lang_hint or langid.detect(_text(doc, ext))
-        return doc
+    def process(self, doc: Doc, found: Analysis) -> None:
+        found.lang = found.lang_hint or langid.detect(_text(doc, found))
 
 
 class Drugs(_Base):
@@ -175,76 +244,65 @@ class Drugs(_Base):
     def initialize(self, get_examples: Any = None, nlp: Language | None = None) -> None:
         self.lexicon = shared_lexicon(self.data_dir)
 
-    def __call__(self, doc: Doc) -> Doc:
-        ext = doc._  # spaCy builds a new Underscore object on every doc._ access
+    def process(self, doc: Doc, found: Analysis) -> None:
         if self.lexicon is None:
             self.initialize()
         assert self.lexicon is not None
-        norm: Normalized = ext.nw_norm or normalize(_text(doc, ext), self.lexicon.knows)
-        ext.nw_drugs = find_drugs(_text(doc, ext), norm, self.lexicon, ext.nw_lang or "")
-        return doc
+        text = _text(doc, found)
+        norm: Normalized = found.norm or normalize(text, self.lexicon.knows)
+        found.drugs = find_drugs(text, norm, self.lexicon, found.lang or "")
 
 
 class Offers(_Base):
     """``doc._.nw_offers``: drug + grams + price offers; also ``nw_quantities`` and ``nw_prices``."""
 
-    def __call__(self, doc: Doc) -> Doc:
-        ext = doc._  # spaCy builds a new Underscore object on every doc._ access
-        norm: Normalized = ext.nw_norm or normalize(_text(doc, ext))
+    def process(self, doc: Doc, found: Analysis) -> None:
+        norm: Normalized = found.norm or normalize(_text(doc, found))
         quantities = [q.__class__(q.value, q.unit, q.grams, *norm.span(q.start, q.end))
                       for q in find_quantities(norm.text)]
         prices = [p.__class__(p.amount, p.currency, *norm.span(p.start, p.end))
-                  for p in find_prices(norm.text, ext.nw_lang or "")]
-        ext.nw_quantities = quantities
-        ext.nw_prices = prices
-        ext.nw_offers = bind_offers(_text(doc, ext), ext.nw_drugs or [], quantities, prices)
-        return doc
+                  for p in find_prices(norm.text, found.lang or "")]
+        found.quantities = quantities
+        found.prices = prices
+        found.offers = bind_offers(_text(doc, found), found.drugs or [], quantities, prices)
 
 
 class Contacts(_Base):
     """``doc._.nw_contacts``: validated contacts and wallets from :mod:`nlp.contacts`."""
 
-    def __call__(self, doc: Doc) -> Doc:
-        ext = doc._  # spaCy builds a new Underscore object on every doc._ access
-        ext.nw_contacts = find_contacts(_text(doc, ext))
-        return doc
+    def process(self, doc: Doc, found: Analysis) -> None:
+        found.contacts = find_contacts(_text(doc, found))
 
 
 class Places(_Base):
     """``doc._.nw_places``, ``nw_ships_from``, ``nw_ships_to`` and ``nw_delivery`` from :mod:`nlp.places`."""
 
-    def __call__(self, doc: Doc) -> Doc:
-        ext = doc._  # spaCy builds a new Underscore object on every doc._ access
-        lang = ext.nw_lang or ""
-        text = _text(doc, ext)
-        ext.nw_places = find_places(text, lang)
+    def process(self, doc: Doc, found: Analysis) -> None:
+        lang = found.lang or ""
+        text = _text(doc, found)
+        found.places = find_places(text, lang)
         ships_from, ships_to = find_shipping(text, lang)
-        ext.nw_ships_from = list(ships_from)
-        ext.nw_ships_to = list(ships_to)
-        ext.nw_delivery = list(find_delivery(text))
-        return doc
+        found.ships_from = list(ships_from)
+        found.ships_to = list(ships_to)
+        found.delivery = list(find_delivery(text))
 
 
 class Precursors(_Base):
     """``doc._.nw_precursors``: scheduled precursor chemicals from :mod:`nlp.precursors`."""
 
-    def __call__(self, doc: Doc) -> Doc:
-        ext = doc._  # spaCy builds a new Underscore object on every doc._ access
-        ext.nw_precursors = find_precursors(_text(doc, ext))
-        return doc
+    def process(self, doc: Doc, found: Analysis) -> None:
+        found.precursors = find_precursors(_text(doc, found))
 
 
 class Category(_Base):
     """``doc._.nw_category`` and ``nw_category_reasons`` from :func:`nlp.category.classify`."""
 
-    def __call__(self, doc: Doc) -> Doc:
-        ext = doc._  # spaCy builds a new Underscore object on every doc._ access
-        category, reasons = classify(_text(doc, ext), ext.nw_lang or "", ext.nw_drugs or [],
-                                     ext.nw_offers or [], ext.nw_contacts or [], ext.nw_precursors or [],
-                                     ext.nw_delivery)
-        ext.nw_category = category
-        ext.nw_category_reasons = list(reasons)
-        return doc
+    def process(self, doc: Doc, found: Analysis) -> None:
+        category, reasons = classify(_text(doc, found), found.lang or "", found.drugs or [], found.offers or [],
+                                     cast("list[dict[Any, Any]]", found.contacts or []), found.precursors or [],
+                                     found.delivery)
+        found.category = category
+        found.category_reasons = list(reasons)
 
 
 _DEFAULT = {"data_dir": ""}

@@ -1,0 +1,72 @@
+"""The spaCy side of the NLP pipeline: config, ``doc._.nw_*`` attributes, batched ``nlp.pipe``."""
+
+from __future__ import annotations
+
+import pytest
+from spacy.language import Language
+
+from nlp.api import RESULT_KEYS, Extractor, load_pipeline
+from nlp.components import ANALYSIS_KEY, Analysis, analysis
+
+POST = "Продам меф 1г - 2500₽, шишки 2г 4500 руб. Москва, закладки. Пишите @shop_bot"
+
+
+@pytest.fixture(scope="module")
+def pipeline() -> Language:
+    return load_pipeline()
+
+
+def test_pipeline_components_come_from_the_config(pipeline: Language) -> None:
+    assert pipeline.pipe_names == [
+        "narcowatch_normalizer", "narcowatch_langid", "narcowatch_drugs", "narcowatch_offers",
+        "narcowatch_contacts", "narcowatch_places", "narcowatch_precursors", "narcowatch_category",
+    ]
+
+
+def test_doc_extensions_show_what_the_components_found(pipeline: Language) -> None:
+    doc = pipeline(POST)
+    assert doc.text == POST
+    assert doc._.nw_lang == "ru"
+    assert {d["substance"] for d in doc._.nw_drugs} >= {"mephedrone", "cannabis"}
+    assert any(o.get("grams") == 1.0 and o.get("amount") == 2500 for o in doc._.nw_offers)
+    assert [c["value"] for c in doc._.nw_contacts if c["type"] == "telegram"] == ["@shop_bot"]
+    assert "dead_drop" in doc._.nw_delivery
+    assert doc._.nw_category == "sale"
+    # The attributes are views of the one Analysis object kept in user_data.
+    found = doc.user_data[ANALYSIS_KEY]
+    assert isinstance(found, Analysis) and found.drugs is doc._.nw_drugs
+
+
+def test_setting_an_extension_reaches_the_components(pipeline: Language) -> None:
+    doc = pipeline.make_doc(POST)
+    doc._.nw_lang_hint = "uk"
+    assert analysis(doc).lang_hint == "uk"
+    for _, proc in pipeline.pipeline:
+        doc = proc(doc)
+    assert doc._.nw_lang == "uk"  # the caller's hint wins over detection
+    assert pipeline.make_doc("x")._.nw_drugs is None  # untouched docs read as empty
+
+
+def test_batched_pipe_gives_the_same_results_as_one_doc_at_a_time(pipeline: Language) -> None:
+    texts = [f"{POST} {i} шт" if i % 3 else f"Weed 3.5g $40 from Berlin #{i}" for i in range(70)]
+    one_by_one = [pipeline(t) for t in texts]
+    batched = list(pipeline.pipe(texts, batch_size=16))  # 70 = 4 full batches and a partial one
+    assert [d.text for d in batched] == texts
+    for a, b in zip(one_by_one, batched, strict=True):
+        for key in ("lang", "drugs", "offers", "contacts", "places", "ships_from", "delivery", "category"):
+            assert getattr(analysis(a), key) == getattr(analysis(b), key), key
+
+
+def test_extractor_keeps_record_order_across_batches() -> None:
+    extractor = Extractor(batch_size=8)
+    records = [{"id": i, "text": POST if i % 2 else "nothing to see here"} for i in range(21)]
+    out = extractor.extract_batch(records)
+    assert [r["id"] for r in out] == list(range(21))
+    assert all(tuple(r) == RESULT_KEYS for r in out)
+    assert [r["category"] for r in out[:2]] == ["other", "sale"]
+
+
+def test_every_extension_has_a_slot() -> None:
+    from nlp.components import EXTENSIONS
+
+    assert sorted(Analysis.__slots__) == sorted(name.removeprefix("nw_") for name in EXTENSIONS)
