@@ -17,6 +17,7 @@ import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import accumulate, compress, filterfalse
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ _WINDOW = 3
 _FORM_WINDOW = 4
 _KEY = re.compile(r"[\W_]+")
 _WORD = re.compile(r"[^\W_]+")
+_SEPARATORS = re.compile(r"([\W_]+)")  # the complement of _WORD, captured: split() alternates words and gaps
 _CYR = re.compile(r"[а-яёіїєґ]")
 # A number with a unit or a currency nearby: enough context for ambiguous slang.
 _CONTEXT_RE = re.compile(
@@ -51,7 +53,6 @@ _MG_DOSE = re.compile(r"\d\s?mg(?![^\W\d_])")
 
 
 _NEWLINE = re.compile("\n")
-_group, _start, _end = re.Match.group, re.Match.start, re.Match.end
 _IMPORTED = frozenset({"strains", "tripsit", "dope"})
 _HAND_MADE = frozenset({"core", "slang_ru", "brands", "strains"})
 
@@ -82,7 +83,9 @@ class DrugLexicon:
     prefixes: frozenset[str] = frozenset()
     pill_words: frozenset[str] = frozenset()  # form words of form "pills": what a press name needs nearby
     edible_words: frozenset[str] = frozenset()
-    word_cache: dict[tuple[str, str], Any] = field(default_factory=dict)  # memo of _word_info
+    memos: dict[str, _LangMemo] = field(default_factory=dict)  # per-language word records (find_drugs)
+    emoji_gate: re.Pattern[str] | None = None  # the first characters of every emoji sign
+    ambiguous_keys: frozenset[str] = frozenset()  # keys of entries that need context (see _is_ambiguous)
 
     @classmethod
     def from_dir(cls, data_dir: Path = DATA_DIR) -> DrugLexicon:
@@ -116,9 +119,11 @@ class DrugLexicon:
             lex.emoji[row[0]] = (row[1] if len(row) > 1 else "", row[2] if len(row) > 2 else "")
         if lex.emoji:
             lex.emoji_re = re.compile("|".join(re.escape(e) for e in sorted(lex.emoji, key=len, reverse=True)))
+            lex.emoji_gate = re.compile("[" + "".join(sorted({re.escape(e[0]) for e in lex.emoji})) + "]")
         lex.context_words = frozenset(
             line.strip() for line in (data_dir / "context_words.txt").read_text(encoding="utf-8").splitlines()
             if line.strip() and not line.startswith("#"))
+        lex.ambiguous_keys = frozenset(k for k, e in lex.entries.items() if e.get("ambiguous") or k in lex.ambiguous)
         return lex
 
     def knows(self, word: str) -> bool:
@@ -187,87 +192,165 @@ class _Hit:
     pill_press: bool = False  # a press name vouched for by a pill word
 
 
+# One word record per distinct (word, language), computed once and reused by every post:
+# (one-word entry, can start an n-gram, glued substance name, lemma key, is a context word).
+_Rec = tuple[dict[str, Any] | None, bool, tuple[dict[str, Any], int, int] | None, str, bool]
+_MAX_RECS = 200_000  # word records kept per language before the memo starts afresh
+
+
+class _LangMemo:
+    """Word records of one language plus the sets that let a post pick its interesting words in C."""
+
+    __slots__ = ("recs", "starters", "context")
+
+    def __init__(self) -> None:
+        self.recs: dict[str, _Rec] = {}
+        self.starters: set[str] = set()  # words that can start a mention (one-word, n-gram or glued)
+        self.context: set[str] = set()  # words that are (or whose lemma is) a shop/context word
+
+    def add(self, words: Any, lang: str, lex: DrugLexicon) -> None:
+        """Compute the records of ``words`` (not yet known); clears the memo first when it is full."""
+        recs = self.recs
+        context_words = lex.context_words
+        for word in words:
+            single, is_first, glued = info = _word_info(word, lang, lex)
+            lk = _lemma_key(word, lang)
+            ctx = word in context_words or lk in context_words
+            recs[word] = (*info, lk, ctx)
+            if single is not None or is_first or glued is not None:
+                self.starters.add(word)
+            if ctx:
+                self.context.add(word)
+
+    def clear(self) -> None:
+        self.recs.clear()
+        self.starters.clear()
+        self.context.clear()
+
+
+class _Words:
+    """The words of a normalised text (``[^\\W_]+`` runs) with offsets computed only when asked for.
+
+    Splitting on the complementary class with a capturing group partitions the text into alternating
+    word and separator pieces, so offsets are running sums of piece lengths (one C pass, on demand).
+    """
+
+    __slots__ = ("parts", "lead", "words", "_acc")
+
+    def __init__(self, text: str) -> None:
+        parts = _SEPARATORS.split(text)
+        self.parts = parts
+        self.lead = 0 if parts[0] else 2  # index in ``parts`` of the first word
+        words = parts[self.lead :: 2]
+        if words and not words[-1]:
+            words.pop()
+        self.words = words
+        self._acc: list[int] | None = None
+
+    def _offsets(self) -> list[int]:
+        acc = self._acc
+        if acc is None:
+            acc = self._acc = list(accumulate(map(len, self.parts), initial=0))
+        return acc
+
+    def start(self, i: int) -> int:
+        return self._offsets()[self.lead + 2 * i]
+
+    def end(self, i: int) -> int:
+        return self._offsets()[self.lead + 2 * i + 1]
+
+    def gap(self, i: int) -> int:
+        """Characters between word ``i`` and word ``i + 1``."""
+        return len(self.parts[self.lead + 2 * i + 1])
+
+
 def find_drugs(original: str, norm: Normalized, lex: DrugLexicon, lang: str = "") -> list[dict[str, Any]]:
     """Drug mentions in ``original`` (matched on its normalised form ``norm``), in text order.
 
     Each mention: substance, class, nps, form, text, start, end (offsets into ``original``).
     """
     text = norm.text
-    matches = list(_WORD.finditer(text))  # (word, start, end) built by map: no Python-level step per word
-    toks = list(zip(map(_group, matches), map(_start, matches), map(_end, matches), strict=True))
+    toks = _Words(text)
+    words = toks.words
     entries = lex.entries
     hits: list[_Hit] = []
 
-    lkeys: list[str | None] = [None] * len(toks)  # the n-gram windows overlap: each word's key once
+    memo = lex.memos.get(lang)
+    if memo is None:
+        memo = lex.memos[lang] = _LangMemo()
+    uniq = set(words)
+    recs = memo.recs
+    new = list(filterfalse(recs.__contains__, uniq))
+    if new:
+        if len(recs) + len(new) > _MAX_RECS:
+            memo.clear()
+            new = list(uniq)
+        memo.add(new, lang, lex)
+    get = recs.__getitem__  # every word of this post has a record now
 
     def lkey(i: int) -> str:
-        got = lkeys[i]
-        if got is None:
-            got = lkeys[i] = _lemma_key(toks[i][0], lang)
-        return got
+        return get(words[i])[3]
 
-    cache = lex.word_cache
-    if len(cache) > 300_000:
-        cache.clear()
-    i = 0
-    n = len(toks)
-    while i < n:
-        word, start, _ = toks[i]
-        info = cache.get((word, lang))
-        if info is None:
-            info = _word_info(word, lang, lex)
-            cache[(word, lang)] = info
-        single, is_first, glued = info
-        if single is None and not is_first and glued is None:
-            i += 1
-            continue
-        found: tuple[dict[str, Any], int] | None = None
-        if is_first:
-            # Longest n-gram first; words must be close (at most two separator characters apart).
-            j = i
-            surface = [word]
-            lemmas = [lkey(i)]
-            while j + 1 < n and j + 1 - i < _MAX_NGRAM and toks[j + 1][1] - toks[j][2] <= 2:
-                j += 1
-                surface.append(toks[j][0])
-                lemmas.append(lkey(j))
-            for last in range(j, i, -1):
-                size = last - i + 1
-                cand = entries.get("".join(surface[:size])) or entries.get("".join(lemmas[:size]))
-                if cand is not None:
-                    found = (cand, last)
+    cand = uniq.intersection(memo.starters)
+    n = len(words)
+    resume = 0
+    if cand:
+        for i in compress(range(n), map(cand.__contains__, words)):
+            if i < resume:
+                continue  # inside the previous mention
+            word = words[i]
+            single, is_first, glued, lk, _ = get(word)
+            found: tuple[dict[str, Any], int] | None = None
+            if is_first:
+                # Longest n-gram first; words must be close (at most two separator characters apart).
+                j = i
+                surface = [word]
+                lemmas = [lk]
+                while j + 1 < n and j + 1 - i < _MAX_NGRAM and toks.gap(j) <= 2:
+                    j += 1
+                    surface.append(words[j])
+                    lemmas.append(get(words[j])[3])
+                for last in range(j, i, -1):
+                    size = last - i + 1
+                    cand_entry = entries.get("".join(surface[:size])) or entries.get("".join(lemmas[:size]))
+                    if cand_entry is not None:
+                        found = (cand_entry, last)
+                        break
+            if found is None and single is not None:
+                found = (single, i)
+            if found is None and glued is not None:
+                # A substance name glued to a vendor or brand word ("asaprockymdma").
+                entry, g_start, g_end = glued
+                start = toks.start(i)
+                hits.append(_Hit(entry, i, i, start + g_start, start + g_end, entry.get("form")))
+            if found is not None:
+                entry, last = found
+                hits.append(_Hit(entry, i, last, toks.start(i), toks.end(last), entry.get("form")))
+                resume = last + 1
+                if len(hits) >= MAX_MENTIONS:
                     break
-        if found is None and single is not None:
-            found = (single, i)
-        if found is None and glued is not None:
-            # A substance name glued to a vendor or brand word ("asaprockymdma").
-            entry, g_start, g_end = glued
-            hits.append(_Hit(entry, i, i, start + g_start, start + g_end, entry.get("form")))
-        if found is not None:
-            entry, last = found
-            hits.append(_Hit(entry, i, last, start, toks[last][2], entry.get("form")))
-            i = last + 1
-            if len(hits) >= MAX_MENTIONS:
-                break
-        else:
-            i += 1
+            else:
+                resume = i + 1
 
     emoji_hits: list[tuple[int, int, str, str]] = []
     has_context = False
-    if lex.emoji_re is not None and not original.isascii():
+    if lex.emoji_re is not None and not original.isascii() and lex.emoji_gate.search(original) is not None:
         for m in lex.emoji_re.finditer(original):
             substance, form = lex.emoji[m.group()]
             emoji_hits.append((m.start(), m.end(), substance, form))
             if len(emoji_hits) >= _MAX_EMOJI:
                 break
 
+    def has_context_word() -> bool:
+        return not memo.context.isdisjoint(uniq)
+
     if emoji_hits:
-        has_context = bool(hits) or _CONTEXT_RE.search(text) is not None or any(
-            t[0] in lex.context_words or lkey(k) in lex.context_words for k, t in enumerate(toks))
-    hits = _apply_context(hits, toks, text, lex, lang, lkey, has_context and bool(emoji_hits))
-    hits = _prefer_specific(hits, text, lex)
-    hits = _merge_form_words(hits, lex)
-    _attach_forms(hits, toks, lex, lkey)
+        has_context = bool(hits) or _CONTEXT_RE.search(text) is not None or has_context_word()
+    if hits:
+        hits = _apply_context(hits, words, text, lex, lkey, has_context and bool(emoji_hits), has_context_word)
+        hits = _prefer_specific(hits, text, lex)
+        hits = _merge_form_words(hits, lex)
+        _attach_forms(hits, words, lex, lkey)
 
     out: list[dict[str, Any]] = []
     for hit in hits:
@@ -283,7 +366,7 @@ def find_drugs(original: str, norm: Normalized, lex: DrugLexicon, lang: str = ""
     return out
 
 
-def _fallback(original: str, norm: Normalized, text: str, toks: list[tuple[str, int, int]],
+def _fallback(original: str, norm: Normalized, text: str, toks: _Words,
               lex: DrugLexicon) -> list[dict[str, Any]]:
     """A title that names no drug but whose units say which one: a microgram dose is blotter LSD, a
     quarter pound is cannabis, an edible dosed in mg is a THC edible."""
@@ -297,9 +380,9 @@ def _fallback(original: str, norm: Normalized, text: str, toks: list[tuple[str, 
         if qp is not None:
             found = ("cannabis", "buds", qp.start(), qp.end())
         elif lex.edible_words and "mg" in text and _MG_DOSE.search(text) is not None:
-            edible = next((t for t in toks if t[0] in lex.edible_words), None)
+            edible = next(compress(range(len(toks.words)), map(lex.edible_words.__contains__, toks.words)), None)
             if edible is not None:
-                found = ("cannabis", "edible", edible[1], edible[2])
+                found = ("cannabis", "edible", toks.start(edible), toks.end(edible))
     entry = lex.entries.get(found[0]) if found is not None else None
     if found is None or entry is None:
         return []
@@ -308,22 +391,23 @@ def _fallback(original: str, norm: Normalized, text: str, toks: list[tuple[str, 
              "form": found[1], "text": original[o_start:o_end], "start": o_start, "end": o_end}]
 
 
-def _apply_context(hits: list[_Hit], toks: list[tuple[str, int, int]], text: str, lex: DrugLexicon,
-                   lang: str, lkey: Any, has_emoji: bool) -> list[_Hit]:
+def _apply_context(hits: list[_Hit], words: list[str], text: str, lex: DrugLexicon, lkey: Any,
+                   has_emoji: bool, has_context_word: Any) -> list[_Hit]:
+    ambiguous_keys = lex.ambiguous_keys
+
     def is_ambiguous(h: _Hit) -> bool:
-        return not h.pill_press and (bool(h.entry.get("ambiguous")) or h.entry["key"] in lex.ambiguous)
+        return not h.pill_press and h.entry["key"] in ambiguous_keys
 
     if not any(is_ambiguous(h) for h in hits):
         return hits
     if any(h.entry.get("needs") == "pills" for h in hits):
-        hits = _pill_presses(hits, toks, lex, lkey)
+        hits = _pill_presses(hits, words, lex, lkey)
     # Two different ambiguous words naming the same substance ("moroccan hash") vouch for each other.
     by_substance = Counter(h.entry["substance"] for h in hits if is_ambiguous(h))
     context = (has_emoji or any(not is_ambiguous(h) for h in hits) or _CONTEXT_RE.search(text) is not None
                or any(n >= 2 for n in by_substance.values()))
     if not context:
-        words = lex.context_words
-        context = any(t[0] in words or lkey(i) in words for i, t in enumerate(toks))
+        context = has_context_word()  # a word of the post that is (or whose lemma is) a context word
     if not context:
         return [h for h in hits if not is_ambiguous(h)]
     kept = []
@@ -331,16 +415,15 @@ def _apply_context(hits: list[_Hit], toks: list[tuple[str, int, int]], text: str
         if is_ambiguous(h):
             neighbours = lex.ambiguous.get(h.entry["key"], frozenset())
             if neighbours:
-                lo, hi = max(0, h.first - _WINDOW), min(len(toks), h.last + _WINDOW + 1)
+                lo, hi = max(0, h.first - _WINDOW), min(len(words), h.last + _WINDOW + 1)
                 near = [k for k in range(lo, hi) if k < h.first or k > h.last]
-                if any(toks[k][0] in neighbours or lkey(k) in neighbours for k in near):
+                if any(words[k] in neighbours or lkey(k) in neighbours for k in near):
                     continue
         kept.append(h)
     return kept
 
 
-def _pill_presses(hits: list[_Hit], toks: list[tuple[str, int, int]], lex: DrugLexicon,
-                  lkey: Any) -> list[_Hit]:
+def _pill_presses(hits: list[_Hit], words: list[str], lex: DrugLexicon, lkey: Any) -> list[_Hit]:
     """An ecstasy press name ("Ferrari", "Tesla") counts only with a pill word within four words and
     none of its negative neighbours; it is then firm (marked ``pill_press``)."""
     out = []
@@ -348,12 +431,12 @@ def _pill_presses(hits: list[_Hit], toks: list[tuple[str, int, int]], lex: DrugL
         if h.entry.get("needs") != "pills":
             out.append(h)
             continue
-        lo, hi = max(0, h.first - _FORM_WINDOW), min(len(toks), h.last + _FORM_WINDOW + 1)
+        lo, hi = max(0, h.first - _FORM_WINDOW), min(len(words), h.last + _FORM_WINDOW + 1)
         near = [k for k in range(lo, hi) if k < h.first or k > h.last]
         neighbours = lex.ambiguous.get(h.entry["key"], frozenset())
-        if any(toks[k][0] in neighbours or lkey(k) in neighbours for k in near):
+        if any(words[k] in neighbours or lkey(k) in neighbours for k in near):
             continue
-        if any(toks[k][0] in lex.pill_words or lkey(k) in lex.pill_words for k in near):
+        if any(words[k] in lex.pill_words or lkey(k) in lex.pill_words for k in near):
             h.pill_press = True
             out.append(h)
     return out
@@ -367,16 +450,15 @@ def _prefer_specific(hits: list[_Hit], text: str, lex: DrugLexicon) -> list[_Hit
     if any(h.entry.get("source") != "dope" for h in hits):
         hits = [h for h in hits if h.entry.get("source") != "dope"]
     # Hand-made entries outrank short imported aliases ("dust", "syrup") on the same line.
-    newlines_ = [m.start() for m in _NEWLINE.finditer(text)]
-    own_lines = {bisect.bisect_left(newlines_, h.start) for h in hits if h.entry.get("source") in _HAND_MADE}
+    newlines = [m.start() for m in _NEWLINE.finditer(text)] if "\n" in text else []
+    own_lines = {bisect.bisect_left(newlines, h.start) for h in hits if h.entry.get("source") in _HAND_MADE}
     if own_lines:
         hits = [h for h in hits if not (h.entry.get("source") == "tripsit" and h.entry.get("ambiguous")
-                                        and bisect.bisect_left(newlines_, h.start) in own_lines)]
+                                        and bisect.bisect_left(newlines, h.start) in own_lines)]
+    ambiguous_keys = lex.ambiguous_keys
 
     def ambiguous(h: _Hit) -> bool:
-        return bool(h.entry.get("ambiguous")) or h.entry["key"] in lex.ambiguous
-
-    newlines = [m.start() for m in _NEWLINE.finditer(text)]
+        return h.entry["key"] in ambiguous_keys
 
     def line(pos: int) -> int:
         return bisect.bisect_left(newlines, pos)
@@ -394,8 +476,10 @@ def _merge_form_words(hits: list[_Hit], lex: DrugLexicon) -> list[_Hit]:
     if len(hits) < 2:
         return hits
 
+    ambiguous_keys = lex.ambiguous_keys
+
     def ambiguous(h: _Hit) -> bool:
-        return not h.pill_press and (bool(h.entry.get("ambiguous")) or h.entry["key"] in lex.ambiguous)
+        return not h.pill_press and h.entry["key"] in ambiguous_keys
 
     dropped: set[int] = set()
     for idx, h in enumerate(hits):
@@ -415,16 +499,16 @@ def _merge_form_words(hits: list[_Hit], lex: DrugLexicon) -> list[_Hit]:
     return [h for idx, h in enumerate(hits) if idx not in dropped]
 
 
-def _attach_forms(hits: list[_Hit], toks: list[tuple[str, int, int]], lex: DrugLexicon, lkey: Any) -> None:
+def _attach_forms(hits: list[_Hit], words: list[str], lex: DrugLexicon, lkey: Any) -> None:
     for h in hits:
         if h.form:
             continue
-        lo, hi = max(0, h.first - _FORM_WINDOW), min(len(toks), h.last + _FORM_WINDOW + 1)
+        lo, hi = max(0, h.first - _FORM_WINDOW), min(len(words), h.last + _FORM_WINDOW + 1)
         best: tuple[int, str] | None = None
         for k in range(lo, hi):
             if h.first <= k <= h.last:
                 continue
-            form = lex.forms.get(toks[k][0]) or lex.forms.get(lkey(k))
+            form = lex.forms.get(words[k]) or lex.forms.get(lkey(k))
             if form and (best is None or abs(k - h.first) < best[0]):
                 best = (abs(k - h.first), form)
         if best is not None:
