@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from nlp.validators import crypto
+from nlp.validators.blake256 import blake256
 from nlp.validators.onion import parse_onion, validate_onion
 
 VECTORS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "vectors"
@@ -182,6 +183,8 @@ def test_multicoin_address_validator_cases() -> None:
         counts[f"{'+'.join(coins)}/{'valid' if expect else 'invalid'}"] += 1
     assert sum(counts.values()) == len(cases) == 846
     assert counts["upstream_commented_out/classified_invalid"] == 11
+    assert not unsupported, f"coins without a validator: {dict(unsupported)}"  # every coin is classified
+    assert counts["dcr/valid"] == 5 and counts["eos/valid"] == 4 and counts["eos/invalid"] == 3
     _summary("multicoin_address_validator_cases.json", counts)
     print(f"[vectors]   unsupported coins ({len(unsupported)} names): "
           + ", ".join(f"{k}={v}" for k, v in sorted(unsupported.items())))
@@ -227,3 +230,30 @@ def test_onion_v3_real_addresses_and_one_char_flips() -> None:
             assert parse_onion(bad) is None
             counts["flipped_invalid"] += 1
     _summary("onion-v3-real-addresses", counts)
+
+
+# ------------------------------------------------------------------ BLAKE-256 (Decred checksums)
+def test_blake256_matches_the_specification_vectors() -> None:
+    # The test vectors of the BLAKE specification (a one-block and a two-block message) and the empty message.
+    assert blake256(b"").hex() == "716f6e863f744b9ac22c97ec7b76ea5f5908bc5b2f67c61510bfc4751384ea7a"
+    assert blake256(b"\x00").hex() == "0ce8d4ef4dd7cd8d62dfded9d4edb0a774ae6a41929a74da23109e8f11139c87"
+    assert blake256(bytes(72)).hex() == "d419bad32d504fb7d44d460c42c5593fe544fa4c135dec31e21bd9abdcc22d41"
+    # Lengths around the padding boundary (55/56/63/64 bytes) give distinct digests of the right size.
+    digests = {blake256(bytes(n)) for n in (55, 56, 63, 64, 65)}
+    assert len(digests) == 5 and all(len(d) == 32 for d in digests)
+
+
+def test_decred_and_eos_reject_near_misses() -> None:
+    good = "DsYuxtvGRfN8rncXAndtLUpJm55F77K17RA"
+    assert crypto.validate_address(good, "decred").valid
+    for pos in (2, 17, len(good) - 1):  # one character changed: the BLAKE-256 checksum fails
+        swapped = "2" if good[pos] != "2" else "3"
+        assert not crypto.validate_address(good[:pos] + swapped + good[pos + 1 :], "dcr").valid
+    testnet = "TsZ9QmAoadF12hGvyALp6qvaF4be3BmLqG9"
+    assert crypto.validate_address(testnet, "dcr", network="testnet").valid
+    assert not crypto.validate_address(testnet, "dcr").valid  # a testnet address where mainnet is asked
+    assert not crypto.validate_address("1BoatSLRHtKNngkdXEeobR76b53LETtpyT", "dcr").valid  # Bitcoin's base58check
+    assert crypto.validate_address("binancecleos", "eos").valid
+    for bad in ("binancecleo", "Binancecleos", "binance-leos", "binancecleos1"):
+        assert not crypto.validate_address(bad, "eos").valid
+    assert crypto.classify_address("binancecleos") is None  # free text never yields an EOS account

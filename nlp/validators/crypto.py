@@ -412,6 +412,7 @@ _COIN_ALIASES = {
     "xem": "xem", "nem": "xem", "waves": "waves", "cro": "cro", "ada": "ada", "cardano": "ada",
     "hbar": "hbar", "hedera": "hbar", "apt": "apt", "aptos": "apt",
     "bch": "bch", "bitcoincash": "bch", "bsv": "bsv", "bitcoinsv": "bsv",
+    "dcr": "dcr", "decred": "dcr", "eos": "eos",
     "mana": "eth", "yfi": "eth", "exp": "eth", "expanse": "eth", "vet": "eth", "vechain": "eth",
     "game": "eth", "gamecredits": "eth", "bkx": "eth", "bankex": "eth", "xtp": "eth", "tap": "eth",
     "sol": "sol", "solana": "sol", "bonk": "sol", "mobile": "sol", "neon": "sol", "shdw": "sol",

@@ -1,5 +1,5 @@
 """Address checks for coins that are not Narcowatch contact types (XRP, XLM, XTZ, DOT, ALGO, NANO, NEM,
-Waves, Cardano, Crypto.com, Hedera, Aptos, Bitcoin Cash).
+Waves, Cardano, Crypto.com, Hedera, Aptos, Bitcoin Cash, Decred, EOS).
 
 They exist so that a wallet string of another chain is recognised as such (and so that the shared
 address vectors are classified, not skipped). Each follows its chain's published address encoding.
@@ -16,6 +16,7 @@ import zlib
 
 from Crypto.Hash import keccak
 
+from nlp.validators.blake256 import blake256
 from nlp.validators.crypto import BECH32, bech32_decode
 
 __all__ = ["OTHER_VALIDATORS"]
@@ -290,6 +291,42 @@ def bch(addr: str) -> Result:
     return None
 
 
+# Decred's 2-byte address versions (dcrd chaincfg mainnet and testnet3 params): the ones that carry a
+# 20-byte hash (ECDSA, Ed25519 and Schnorr key hashes, script hash). Pay-to-pubkey (Dk/Tk) is not an
+# address anyone publishes.
+_DCR_VERSIONS = {
+    b"\x07\x3f": ("mainnet", "p2pkh"), b"\x07\x1f": ("mainnet", "p2pkh-ed25519"),
+    b"\x07\x01": ("mainnet", "p2pkh-schnorr"), b"\x07\x1a": ("mainnet", "p2sh"),
+    b"\x0f\x21": ("testnet", "p2pkh"), b"\x0f\x01": ("testnet", "p2pkh-ed25519"),
+    b"\x0e\xe3": ("testnet", "p2pkh-schnorr"), b"\x0e\xfc": ("testnet", "p2sh"),
+}
+
+
+def dcr(addr: str) -> Result:
+    """Decred: base58 of a 2-byte version, a 20-byte hash and the first 4 bytes of BLAKE-256 twice."""
+    if not re.fullmatch(r"[DT][1-9A-HJ-NP-Za-km-z]{33,35}", addr):
+        return None
+    raw = b58decode_alphabet(addr, _BTC_ALPHABET)
+    if raw is None or len(raw) != 26 or raw[:2] not in _DCR_VERSIONS:
+        return None
+    if blake256(blake256(raw[:-4]))[:4] != raw[-4:]:
+        return None
+    return _DCR_VERSIONS[raw[:2]]
+
+
+def eos(addr: str) -> Result:
+    """EOS account name as the reference validator (multicoin-address-validator) accepts it.
+
+    Exactly 12 characters of ``a-z``, ``0-9`` and ``.``. The chain itself allows names of up to 12
+    characters with digits 1-5 only; the shared vectors (our reference) label ``123456789012`` valid,
+    so this follows them. Only used when a text names the coin: a bare 12-letter word is never taken
+    for an EOS account.
+    """
+    if not re.fullmatch(r"[a-z0-9.]{12}", addr):
+        return None
+    return "mainnet", "account"
+
+
 OTHER_VALIDATORS = {"xrp": xrp, "xlm": xlm, "xtz": xtz, "dot": dot, "algo": algo, "nano": nano,
                     "xem": xem, "waves": waves, "cro": cro, "ada": ada, "hbar": hbar, "apt": apt,
-                    "bch": bch, "bsv": bch}  # Bitcoin SV kept Bitcoin Cash's address formats
+                    "bch": bch, "bsv": bch, "dcr": dcr, "eos": eos}  # Bitcoin SV kept Bitcoin Cash's address formats
