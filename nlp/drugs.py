@@ -18,6 +18,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from itertools import accumulate, compress, filterfalse
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -84,8 +85,9 @@ class DrugLexicon:
     pill_words: frozenset[str] = frozenset()  # form words of form "pills": what a press name needs nearby
     edible_words: frozenset[str] = frozenset()
     memos: dict[str, _LangMemo] = field(default_factory=dict)  # per-language word records (find_drugs)
-    emoji_gate: re.Pattern[str] | None = None  # the first characters of every emoji sign
-    ambiguous_keys: frozenset[str] = frozenset()  # keys of entries that need context (see _is_ambiguous)
+    emoji_firsts: tuple[str, ...] = ()  # the first character of every emoji sign (a fast `in` gate)
+    ambiguous_keys: frozenset[str] = frozenset()  # keys of entries that need context (ambiguous or listed)
+    key_prefixes: frozenset[str] = frozenset()  # every prefix of every entry key (n-gram windows stop early)
 
     @classmethod
     def from_dir(cls, data_dir: Path = DATA_DIR) -> DrugLexicon:
@@ -119,11 +121,12 @@ class DrugLexicon:
             lex.emoji[row[0]] = (row[1] if len(row) > 1 else "", row[2] if len(row) > 2 else "")
         if lex.emoji:
             lex.emoji_re = re.compile("|".join(re.escape(e) for e in sorted(lex.emoji, key=len, reverse=True)))
-            lex.emoji_gate = re.compile("[" + "".join(sorted({re.escape(e[0]) for e in lex.emoji})) + "]")
+            lex.emoji_firsts = tuple(sorted({e[0] for e in lex.emoji}))
         lex.context_words = frozenset(
             line.strip() for line in (data_dir / "context_words.txt").read_text(encoding="utf-8").splitlines()
             if line.strip() and not line.startswith("#"))
         lex.ambiguous_keys = frozenset(k for k, e in lex.entries.items() if e.get("ambiguous") or k in lex.ambiguous)
+        lex.key_prefixes = frozenset(k[:n] for k in lex.entries for n in range(1, len(k) + 1))
         return lex
 
     def knows(self, word: str) -> bool:
@@ -193,39 +196,46 @@ class _Hit:
 
 
 # One word record per distinct (word, language), computed once and reused by every post:
-# (one-word entry, can start an n-gram, glued substance name, lemma key, is a context word).
-_Rec = tuple[dict[str, Any] | None, bool, tuple[dict[str, Any], int, int] | None, str, bool]
+# (one-word entry, can start an n-gram, glued substance name, lemma key, is a context word, form it names).
+_Rec = tuple[dict[str, Any] | None, bool, tuple[dict[str, Any], int, int] | None, str, bool, str | None]
+_LK, _FORM = itemgetter(3), itemgetter(5)
 _MAX_RECS = 200_000  # word records kept per language before the memo starts afresh
 
 
 class _LangMemo:
     """Word records of one language plus the sets that let a post pick its interesting words in C."""
 
-    __slots__ = ("recs", "starters", "context")
+    __slots__ = ("recs", "starters", "context", "formy")
 
     def __init__(self) -> None:
         self.recs: dict[str, _Rec] = {}
         self.starters: set[str] = set()  # words that can start a mention (one-word, n-gram or glued)
         self.context: set[str] = set()  # words that are (or whose lemma is) a shop/context word
+        self.formy: set[str] = set()  # words that name a product form (by surface or lemma)
 
     def add(self, words: Any, lang: str, lex: DrugLexicon) -> None:
         """Compute the records of ``words`` (not yet known); clears the memo first when it is full."""
         recs = self.recs
         context_words = lex.context_words
+        forms = lex.forms
         for word in words:
             single, is_first, glued = info = _word_info(word, lang, lex)
             lk = _lemma_key(word, lang)
             ctx = word in context_words or lk in context_words
-            recs[word] = (*info, lk, ctx)
+            form = forms.get(word) or forms.get(lk)
+            recs[word] = (*info, lk, ctx, form)
             if single is not None or is_first or glued is not None:
                 self.starters.add(word)
             if ctx:
                 self.context.add(word)
+            if form:
+                self.formy.add(word)
 
     def clear(self) -> None:
         self.recs.clear()
         self.starters.clear()
         self.context.clear()
+        self.formy.clear()
 
 
 class _Words:
@@ -288,31 +298,35 @@ def find_drugs(original: str, norm: Normalized, lex: DrugLexicon, lang: str = ""
         memo.add(new, lang, lex)
     get = recs.__getitem__  # every word of this post has a record now
 
-    def lkey(i: int) -> str:
-        return get(words[i])[3]
-
     cand = uniq.intersection(memo.starters)
     n = len(words)
     resume = 0
+    lks: list[str] = []  # lemma key of every word, once some word can start a mention
     if cand:
+        lks = list(map(_LK, map(get, words)))
+        key_prefixes = lex.key_prefixes
         for i in compress(range(n), map(cand.__contains__, words)):
             if i < resume:
                 continue  # inside the previous mention
             word = words[i]
-            single, is_first, glued, lk, _ = get(word)
+            single, is_first, glued, lk, _, _ = get(word)
             found: tuple[dict[str, Any], int] | None = None
             if is_first:
                 # Longest n-gram first; words must be close (at most two separator characters apart).
+                # The window stops growing once neither its surface nor its lemma join begins any key:
+                # a longer window could not be a key either.
                 j = i
-                surface = [word]
-                lemmas = [lk]
+                s_join, l_join = word, lk
+                joins = []
                 while j + 1 < n and j + 1 - i < _MAX_NGRAM and toks.gap(j) <= 2:
+                    s_join += words[j + 1]
+                    l_join += lks[j + 1]
+                    if s_join not in key_prefixes and l_join not in key_prefixes:
+                        break
                     j += 1
-                    surface.append(words[j])
-                    lemmas.append(get(words[j])[3])
-                for last in range(j, i, -1):
-                    size = last - i + 1
-                    cand_entry = entries.get("".join(surface[:size])) or entries.get("".join(lemmas[:size]))
+                    joins.append((s_join, l_join, j))
+                for s_join, l_join, last in reversed(joins):
+                    cand_entry = entries.get(s_join) or entries.get(l_join)
                     if cand_entry is not None:
                         found = (cand_entry, last)
                         break
@@ -334,7 +348,9 @@ def find_drugs(original: str, norm: Normalized, lex: DrugLexicon, lang: str = ""
 
     emoji_hits: list[tuple[int, int, str, str]] = []
     has_context = False
-    if lex.emoji_re is not None and not original.isascii() and lex.emoji_gate.search(original) is not None:
+    # `ch in text` per sign character is far cheaper than a regex scan (and instant for signs outside the
+    # text's code point range); the regex runs only when some sign can match.
+    if lex.emoji_re is not None and not original.isascii() and any(map(original.__contains__, lex.emoji_firsts)):
         for m in lex.emoji_re.finditer(original):
             substance, form = lex.emoji[m.group()]
             emoji_hits.append((m.start(), m.end(), substance, form))
@@ -345,12 +361,13 @@ def find_drugs(original: str, norm: Normalized, lex: DrugLexicon, lang: str = ""
         return not memo.context.isdisjoint(uniq)
 
     if emoji_hits:
-        has_context = bool(hits) or _CONTEXT_RE.search(text) is not None or has_context_word()
+        has_context = bool(hits) or has_context_word() or _CONTEXT_RE.search(text) is not None
     if hits:
-        hits = _apply_context(hits, words, text, lex, lkey, has_context and bool(emoji_hits), has_context_word)
+        hits = _apply_context(hits, words, text, lex, lks, has_context and bool(emoji_hits), has_context_word)
         hits = _prefer_specific(hits, text, lex)
         hits = _merge_form_words(hits, lex)
-        _attach_forms(hits, words, lex, lkey)
+        if not memo.formy.isdisjoint(uniq):
+            _attach_forms(hits, list(map(_FORM, map(get, words))))
 
     out: list[dict[str, Any]] = []
     for hit in hits:
@@ -391,7 +408,7 @@ def _fallback(original: str, norm: Normalized, text: str, toks: _Words,
              "form": found[1], "text": original[o_start:o_end], "start": o_start, "end": o_end}]
 
 
-def _apply_context(hits: list[_Hit], words: list[str], text: str, lex: DrugLexicon, lkey: Any,
+def _apply_context(hits: list[_Hit], words: list[str], text: str, lex: DrugLexicon, lks: list[str],
                    has_emoji: bool, has_context_word: Any) -> list[_Hit]:
     ambiguous_keys = lex.ambiguous_keys
 
@@ -401,13 +418,13 @@ def _apply_context(hits: list[_Hit], words: list[str], text: str, lex: DrugLexic
     if not any(is_ambiguous(h) for h in hits):
         return hits
     if any(h.entry.get("needs") == "pills" for h in hits):
-        hits = _pill_presses(hits, words, lex, lkey)
+        hits = _pill_presses(hits, words, lex, lks)
     # Two different ambiguous words naming the same substance ("moroccan hash") vouch for each other.
     by_substance = Counter(h.entry["substance"] for h in hits if is_ambiguous(h))
-    context = (has_emoji or any(not is_ambiguous(h) for h in hits) or _CONTEXT_RE.search(text) is not None
-               or any(n >= 2 for n in by_substance.values()))
-    if not context:
-        context = has_context_word()  # a word of the post that is (or whose lemma is) a context word
+    # Pure tests, cheapest first: a word of the post that is (or whose lemma is) a context word is one set
+    # operation, the regex a scan of the whole text.
+    context = (has_emoji or any(not is_ambiguous(h) for h in hits) or any(n >= 2 for n in by_substance.values())
+               or has_context_word() or _CONTEXT_RE.search(text) is not None)
     if not context:
         return [h for h in hits if not is_ambiguous(h)]
     kept = []
@@ -416,14 +433,20 @@ def _apply_context(hits: list[_Hit], words: list[str], text: str, lex: DrugLexic
             neighbours = lex.ambiguous.get(h.entry["key"], frozenset())
             if neighbours:
                 lo, hi = max(0, h.first - _WINDOW), min(len(words), h.last + _WINDOW + 1)
-                near = [k for k in range(lo, hi) if k < h.first or k > h.last]
-                if any(words[k] in neighbours or lkey(k) in neighbours for k in near):
+                if _near(neighbours, words, lks, lo, h.first, h.last + 1, hi):
                     continue
         kept.append(h)
     return kept
 
 
-def _pill_presses(hits: list[_Hit], words: list[str], lex: DrugLexicon, lkey: Any) -> list[_Hit]:
+def _near(wanted: frozenset[str], words: list[str], lks: list[str], lo: int, first: int, after: int,
+          hi: int) -> bool:
+    """True when a word in ``[lo, first)`` or ``[after, hi)`` is in ``wanted`` by surface or lemma key."""
+    return not (wanted.isdisjoint(words[lo:first]) and wanted.isdisjoint(words[after:hi])
+                and wanted.isdisjoint(lks[lo:first]) and wanted.isdisjoint(lks[after:hi]))
+
+
+def _pill_presses(hits: list[_Hit], words: list[str], lex: DrugLexicon, lks: list[str]) -> list[_Hit]:
     """An ecstasy press name ("Ferrari", "Tesla") counts only with a pill word within four words and
     none of its negative neighbours; it is then firm (marked ``pill_press``)."""
     out = []
@@ -432,11 +455,10 @@ def _pill_presses(hits: list[_Hit], words: list[str], lex: DrugLexicon, lkey: An
             out.append(h)
             continue
         lo, hi = max(0, h.first - _FORM_WINDOW), min(len(words), h.last + _FORM_WINDOW + 1)
-        near = [k for k in range(lo, hi) if k < h.first or k > h.last]
         neighbours = lex.ambiguous.get(h.entry["key"], frozenset())
-        if any(words[k] in neighbours or lkey(k) in neighbours for k in near):
+        if _near(neighbours, words, lks, lo, h.first, h.last + 1, hi):
             continue
-        if any(words[k] in lex.pill_words or lkey(k) in lex.pill_words for k in near):
+        if _near(lex.pill_words, words, lks, lo, h.first, h.last + 1, hi):
             h.pill_press = True
             out.append(h)
     return out
@@ -499,16 +521,20 @@ def _merge_form_words(hits: list[_Hit], lex: DrugLexicon) -> list[_Hit]:
     return [h for idx, h in enumerate(hits) if idx not in dropped]
 
 
-def _attach_forms(hits: list[_Hit], words: list[str], lex: DrugLexicon, lkey: Any) -> None:
+def _attach_forms(hits: list[_Hit], forms: list[str | None]) -> None:
+    """A mention without a form takes the form word nearest to it (within four words, first one on a tie).
+
+    ``forms[k]``: the form word ``k`` names by surface or lemma key (None when none).
+    """
     for h in hits:
         if h.form:
             continue
-        lo, hi = max(0, h.first - _FORM_WINDOW), min(len(words), h.last + _FORM_WINDOW + 1)
+        lo, hi = max(0, h.first - _FORM_WINDOW), min(len(forms), h.last + _FORM_WINDOW + 1)
         best: tuple[int, str] | None = None
         for k in range(lo, hi):
             if h.first <= k <= h.last:
                 continue
-            form = lex.forms.get(words[k]) or lex.forms.get(lkey(k))
+            form = forms[k]
             if form and (best is None or abs(k - h.first) < best[0]):
                 best = (abs(k - h.first), form)
         if best is not None:
