@@ -15,7 +15,6 @@ from __future__ import annotations
 import bisect
 import json
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 from itertools import accumulate, compress, filterfalse
 from operator import itemgetter
@@ -88,6 +87,8 @@ class DrugLexicon:
     emoji_firsts: tuple[str, ...] = ()  # the first character of every emoji sign (a fast `in` gate)
     ambiguous_keys: frozenset[str] = frozenset()  # keys of entries that need context (ambiguous or listed)
     key_prefixes: frozenset[str] = frozenset()  # every prefix of every entry key (n-gram windows stop early)
+    press_keys: frozenset[str] = frozenset()  # keys of entries that need a pill word nearby (press names)
+    preferable_keys: frozenset[str] = frozenset()  # keys _prefer_specific can drop (none in a post: no-op)
 
     @classmethod
     def from_dir(cls, data_dir: Path = DATA_DIR) -> DrugLexicon:
@@ -127,6 +128,11 @@ class DrugLexicon:
             if line.strip() and not line.startswith("#"))
         lex.ambiguous_keys = frozenset(k for k, e in lex.entries.items() if e.get("ambiguous") or k in lex.ambiguous)
         lex.key_prefixes = frozenset(k[:n] for k in lex.entries for n in range(1, len(k) + 1))
+        lex.press_keys = frozenset(k for k, e in lex.entries.items() if e.get("needs") == "pills")
+        lex.preferable_keys = frozenset(
+            k for k, e in lex.entries.items()
+            if e.get("source") == "dope" or (e.get("source") == "tripsit" and e.get("ambiguous"))
+            or (k in lex.ambiguous_keys and k.isascii() and e.get("source") in _IMPORTED))
         return lex
 
     def knows(self, word: str) -> bool:
@@ -187,6 +193,7 @@ def _word_info(word: str, lang: str, lex: DrugLexicon) -> _WordInfo:
 @dataclass(slots=True)
 class _Hit:
     entry: dict[str, Any]
+    key: str  # entry["key"]
     first: int  # word index
     last: int
     start: int  # offsets into the normalised text
@@ -257,17 +264,18 @@ class _Words:
         self.words = words
         self._acc: list[int] | None = None
 
-    def _offsets(self) -> list[int]:
+    def offsets(self) -> list[int]:
+        """Running sums of piece lengths: word ``i`` spans ``acc[lead + 2i]`` to ``acc[lead + 2i + 1]``."""
         acc = self._acc
         if acc is None:
             acc = self._acc = list(accumulate(map(len, self.parts), initial=0))
         return acc
 
     def start(self, i: int) -> int:
-        return self._offsets()[self.lead + 2 * i]
+        return self.offsets()[self.lead + 2 * i]
 
     def end(self, i: int) -> int:
-        return self._offsets()[self.lead + 2 * i + 1]
+        return self.offsets()[self.lead + 2 * i + 1]
 
     def gap(self, i: int) -> int:
         """Characters between word ``i`` and word ``i + 1``."""
@@ -305,6 +313,8 @@ def find_drugs(original: str, norm: Normalized, lex: DrugLexicon, lang: str = ""
     if cand:
         lks = list(map(_LK, map(get, words)))
         key_prefixes = lex.key_prefixes
+        acc: list[int] | None = None
+        lead = toks.lead
         for i in compress(range(n), map(cand.__contains__, words)):
             if i < resume:
                 continue  # inside the previous mention
@@ -336,10 +346,13 @@ def find_drugs(original: str, norm: Normalized, lex: DrugLexicon, lang: str = ""
                 # A substance name glued to a vendor or brand word ("asaprockymdma").
                 entry, g_start, g_end = glued
                 start = toks.start(i)
-                hits.append(_Hit(entry, i, i, start + g_start, start + g_end, entry.get("form")))
+                hits.append(_Hit(entry, entry["key"], i, i, start + g_start, start + g_end, entry.get("form")))
             if found is not None:
                 entry, last = found
-                hits.append(_Hit(entry, i, last, toks.start(i), toks.end(last), entry.get("form")))
+                if acc is None:
+                    acc = toks.offsets()
+                hits.append(_Hit(entry, entry["key"], i, last, acc[lead + 2 * i], acc[lead + 2 * last + 1],
+                                 entry.get("form")))
                 resume = last + 1
                 if len(hits) >= MAX_MENTIONS:
                     break
@@ -411,26 +424,26 @@ def _fallback(original: str, norm: Normalized, text: str, toks: _Words,
 def _apply_context(hits: list[_Hit], words: list[str], text: str, lex: DrugLexicon, lks: list[str],
                    has_emoji: bool, has_context_word: Any) -> list[_Hit]:
     ambiguous_keys = lex.ambiguous_keys
-
-    def is_ambiguous(h: _Hit) -> bool:
-        return not h.pill_press and h.entry["key"] in ambiguous_keys
-
-    if not any(is_ambiguous(h) for h in hits):
+    if ambiguous_keys.isdisjoint([h.key for h in hits]):
         return hits
-    if any(h.entry.get("needs") == "pills" for h in hits):
+    if not lex.press_keys.isdisjoint([h.key for h in hits]):
         hits = _pill_presses(hits, words, lex, lks)
-    # Two different ambiguous words naming the same substance ("moroccan hash") vouch for each other.
-    by_substance = Counter(h.entry["substance"] for h in hits if is_ambiguous(h))
-    # Pure tests, cheapest first: a word of the post that is (or whose lemma is) a context word is one set
-    # operation, the regex a scan of the whole text.
-    context = (has_emoji or any(not is_ambiguous(h) for h in hits) or any(n >= 2 for n in by_substance.values())
-               or has_context_word() or _CONTEXT_RE.search(text) is not None)
+    ambiguous = [not h.pill_press and h.key in ambiguous_keys for h in hits]
+    # Pure tests, cheapest first: a firm mention; two different ambiguous words naming the same substance
+    # ("moroccan hash") vouch for each other; a word of the post that is (or whose lemma is) a context
+    # word (one set operation); the context regex (a scan of the whole text).
+    if has_emoji or not all(ambiguous):
+        context = True
+    else:
+        substances = [h.entry["substance"] for h in hits]
+        context = (len(set(substances)) < len(substances) or has_context_word()
+                   or _CONTEXT_RE.search(text) is not None)
     if not context:
-        return [h for h in hits if not is_ambiguous(h)]
+        return [h for h, amb in zip(hits, ambiguous, strict=True) if not amb]
     kept = []
-    for h in hits:
-        if is_ambiguous(h):
-            neighbours = lex.ambiguous.get(h.entry["key"], frozenset())
+    for h, amb in zip(hits, ambiguous, strict=True):
+        if amb:
+            neighbours = lex.ambiguous.get(h.key)
             if neighbours:
                 lo, hi = max(0, h.first - _WINDOW), min(len(words), h.last + _WINDOW + 1)
                 if _near(neighbours, words, lks, lo, h.first, h.last + 1, hi):
@@ -467,8 +480,8 @@ def _pill_presses(hits: list[_Hit], words: list[str], lex: DrugLexicon, lks: lis
 def _prefer_specific(hits: list[_Hit], text: str, lex: DrugLexicon) -> list[_Hit]:
     """Imported English street slang counts only when nothing else names a drug; an ambiguous
     Latin-script word ("flower", "ice") yields to an unambiguous mention on the same line."""
-    if len(hits) < 2:
-        return hits
+    if len(hits) < 2 or lex.preferable_keys.isdisjoint([h.key for h in hits]):
+        return hits  # no hit that any rule below could drop
     if any(h.entry.get("source") != "dope" for h in hits):
         hits = [h for h in hits if h.entry.get("source") != "dope"]
     # Hand-made entries outrank short imported aliases ("dust", "syrup") on the same line.
@@ -495,9 +508,9 @@ def _prefer_specific(hits: list[_Hit], text: str, lex: DrugLexicon) -> list[_Hit
 def _merge_form_words(hits: list[_Hit], lex: DrugLexicon) -> list[_Hit]:
     """A form word that is also slang ("кристаллы", "shards", "blotter") right next to a mention of
     another substance describes that substance ("меф кристаллы" is mephedrone crystals)."""
-    if len(hits) < 2:
+    forms = lex.forms
+    if len(hits) < 2 or forms.keys().isdisjoint([h.key for h in hits]):
         return hits
-
     ambiguous_keys = lex.ambiguous_keys
 
     def ambiguous(h: _Hit) -> bool:
