@@ -41,8 +41,8 @@ from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import repeat
-from operator import itemgetter
+from itertools import accumulate, compress, repeat
+from operator import attrgetter, itemgetter
 from pathlib import Path
 
 from nlp.lemmas import lemma
@@ -84,6 +84,7 @@ class _Gazetteer:
     max_len: int
     prefixes: set[tuple[str, ...]] = field(default_factory=set)  # every prefix of every key
     first: set[str] = field(default_factory=set)  # every first word of every key (any form)
+    seconds: dict[str, frozenset[str]] = field(default_factory=dict)  # first word -> second words (prefixes)
 
 
 # Case endings stripped for the stem fallback, longest first. pymorphy's first parse turns some
@@ -199,26 +200,8 @@ def _gazetteer() -> _Gazetteer:
         for key in table:
             gaz.prefixes.update(key[:k] for k in range(1, len(key) + 1))
     gaz.first = {key[0] for key in gaz.prefixes}
+    gaz.seconds = _seconds(gaz.prefixes)
     return gaz
-
-
-@lru_cache(maxsize=200_000)
-def _word_forms(word: str) -> tuple[str, str, str, bool]:
-    """``(lower-case, lemma, stem, can start a name)`` of one token, as the gazetteer keys spell them.
-
-    A word can start a name when any of its forms is the first word of a key, or when it is a
-    capitalised Kazakh case form (``Астанада``).
-    """
-    gaz = _gazetteer()
-    low = word.lower().replace("ё", "е").replace("’", "'")
-    lem = _tok_lemma(word).replace("’", "'")
-    stem = _stem(word)
-    first = gaz.first
-    can_start = (
-        word in first or low in first or lem in first or stem in first
-        or (word[:1].isupper() and low.endswith(_KK_SUFFIXES))
-    )
-    return low, lem, stem, can_start
 
 
 class _Tok(tuple[str, int, int]):
@@ -241,22 +224,13 @@ _HANDLE_RE = re.compile(r"[^\s@]{0,64}@[^\s]{1,64}|\S{0,64}_\S{0,64}|\S{1,64}(?:
 _HANDLE_CHUNK_RE = re.compile(r"(?<!\S)\S*?(?:[@_/]|\.onion)\S*")
 
 
-def _tokens(text: str) -> list[_Tok]:
-    return list(_tokens_cached(text))
-
-
-# The places scan, the region scan and the delivery scan all tokenise the same post: remember the last few.
-@lru_cache(maxsize=64)
-def _tokens_cached(text: str) -> tuple[_Tok, ...]:
-    return tuple(_tokens_uncached(text))
-
-
-def _tokens_uncached(text: str) -> list[_Tok]:
+def _tokens_uncached(text: str, mask: bool) -> list[_Tok]:
+    """Word tokens of ``text``; with ``mask``, those outside handles, e-mails and URLs."""
     # map over the match list: no Python-level step per word (the same tuples as a per-match loop)
     ms = list(_TOKEN_RE.finditer(text))
     starts = list(map(_start, ms))
     toks = list(map(_new_tok, repeat(_Tok), zip(map(_group, ms), starts, map(_end, ms), strict=True)))
-    if "@" not in text and "_" not in text and "/" not in text:
+    if not mask or ("@" not in text and "_" not in text and "/" not in text and ".onion" not in text):
         return toks
     masked = [
         m.span()
@@ -289,42 +263,12 @@ def _mostly_upper(text: str) -> bool:
     return len(words) >= 4 and sum(w[:1].isupper() for w in words) / len(words) > 0.7
 
 
-def _sentence_initial(text: str, toks: list[_Tok], i: int) -> bool:
-    if i == 0:
-        return True
-    gap = text[toks[i - 1].end : toks[i].start]
-    return bool(_SENTENCE_END_RE.search(gap)) and not gap.strip().endswith(("г.", "гор."))
-
-
-def _cue_before(text: str, toks: list[_Tok], i: int) -> bool:
-    start = toks[i].start
-    if start > 0 and text[start - 1] == "#":
-        return True
-    return i > 0 and _tok_lemma(toks[i - 1].text) in _STRONG_CUES
-
-
 _LONE_END_RE = re.compile(r"\s{0,3}(?:[.,;|/!\n]|$)")
 
 
-def _ambiguous_ok(text: str, toks: list[_Tok], i: int, n: int, all_caps: bool) -> bool:
-    if _cue_before(text, toks, i):
-        return True
-    word = toks[i].text
-    capitalised = word[:1].isupper() and not all_caps
-    if not capitalised:
-        return False
-    if not _sentence_initial(text, toks, i):
-        return True
-    # A capitalised name standing alone as a clause ("Владимир." / "Мирный, закладки") is a place.
-    return bool(_LONE_END_RE.match(text, toks[i + n - 1].end))
-
-
-def _joined(text: str, toks: list[_Tok], i: int, n: int) -> bool:
-    for k in range(i, i + n - 1):
-        gap = text[toks[k].end : toks[k + 1].start]
-        if not _JOIN_RE.fullmatch(gap):
-            return False
-    return True
+def _join_ok(text: str, end: int, start: int) -> bool:
+    """The gap ``text[end:start]`` can sit between two words of one name (``_JOIN_RE``: 1-3 characters)."""
+    return start - end <= 3 and _JOIN_RE.fullmatch(text, end, start) is not None
 
 
 # Kazakh case suffixes ("Астанада", "Шымкентке", "Алматыдан"): Kazakh-language posts name CIS cities too.
@@ -341,18 +285,251 @@ def _kazakh_case(gaz: _Gazetteer, low: str) -> list[_Name]:
     return []
 
 
-def _window_limit(gaz: _Gazetteer, text: str, toks: list[_Tok], i: int, keys: list[list[str]]) -> int:
-    """How many tokens from ``i`` on can still be part of one name (a trie walk over key prefixes)."""
-    n = 0
-    while n < gaz.max_len and i + n < len(toks):
-        if n and not _JOIN_RE.fullmatch(text[toks[i + n - 1].end : toks[i + n].start]):
-            break
-        if not any(tuple(form[i : i + n + 1]) in gaz.prefixes for form in keys):
-            break
-        n += 1
-    if n == 0 and toks[i].text[:1].isupper() and keys[1][i].endswith(_KK_SUFFIXES):
-        return 1
-    return n
+# ---------------------------------------------------------------- per-word, per-chunk and per-post records
+# The scans below used to walk every word of a post in Python. Now each distinct word is looked up once
+# (``_word``, cached) and each post is split on single spaces into chunks whose tokens, handle masking and
+# letter runs are cached per distinct chunk (``_chunk``): no token, handle or letter run crosses a space,
+# so the chunks' results laid end to end are the post's. Per post, Python touches only the "hot" chunks
+# holding a word that can start a place, delivery or region name, or a letter run a shipping regex can
+# start at; word neighbours and character offsets are worked out only for those.
+_EMPTY: frozenset[str] = frozenset()
+
+
+def _seconds(prefixes: Iterable[tuple[str, ...]]) -> dict[str, frozenset[str]]:
+    """First word -> every second word of the key prefixes with two words or more."""
+    out: dict[str, set[str]] = {}
+    for prefix in prefixes:
+        if len(prefix) > 1:
+            out.setdefault(prefix[0], set()).add(prefix[1])
+    return {first: frozenset(seconds) for first, seconds in out.items()}
+
+
+def _nexts(seconds: dict[str, frozenset[str]], forms: tuple[str, ...]) -> tuple[frozenset[str], ...] | None:
+    """Per form, the second words a longer key can go on with; None when no form starts a longer key."""
+    sets = tuple(seconds.get(form, _EMPTY) for form in forms)
+    return sets if any(sets) else None
+
+
+class _Word:
+    """What the place, delivery and region scans need to know about one distinct word (see ``_word``)."""
+
+    __slots__ = ("low", "lem", "stem", "place", "place_next", "cands", "sure", "cue",
+                 "dl_low", "dl_lem", "dl", "dl_next", "dl_values", "reg", "reg_next", "reg_key")
+
+    low: str  # lower case, ё -> е, ’ -> ' (the gazetteer's spelling)
+    lem: str  # lemma, ’ -> '
+    stem: str
+    place: bool  # some place name can start with this word (in any form), or a Kazakh case form
+    place_next: tuple[frozenset[str], ...] | None  # second words per form (surface, low, lem, stem)
+    cands: tuple[_Name, ...]  # the names this word alone can be, in the scan's order of preference
+    sure: _Name | None  # the first of them that is not ambiguous
+    cue: bool  # a place cue (г., город ...) for the next word
+    dl_low: str  # lower case, ё -> е (delivery and region spelling)
+    dl_lem: str
+    dl: bool  # a delivery phrase can start with this word
+    dl_next: tuple[frozenset[str], ...] | None  # second words per form (surface, low, lem)
+    dl_values: list[str] | None  # delivery values of this word alone
+    reg: bool  # a region name can start with this word
+    reg_next: tuple[frozenset[str], ...] | None  # second words (surface, low)
+    reg_key: str | None  # the region this word alone names
+
+
+@lru_cache(maxsize=200_000)
+def _word(word: str) -> _Word:
+    gaz, dl, reg = _gazetteer(), _delivery(), _regions()
+    w = _Word()
+    low = word.lower().replace("ё", "е")
+    lem = _tok_lemma(word)
+    w.low = p_low = low.replace("’", "'")
+    w.lem = p_lem = lem.replace("’", "'")
+    w.stem = stem = _stem(word)
+    upper = word[:1].isupper()
+    first = gaz.first
+    w.place = (
+        word in first or p_low in first or p_lem in first or stem in first
+        or (upper and p_low.endswith(_KK_SUFFIXES))
+    )
+    w.place_next, w.cands, w.sure = None, (), None
+    if w.place:
+        w.place_next = _nexts(gaz.seconds, (word, p_low, p_lem, stem))
+        cands = [*gaz.exact.get((word,), ()), *gaz.by_key.get((p_low,), ())]
+        if not cands:
+            cands = gaz.by_key.get((p_lem,), [])
+        if not cands and upper:
+            cands = gaz.by_stem.get((stem,), [])
+        if not cands and upper:
+            cands = _kazakh_case(gaz, p_low)
+        w.cands = tuple(cands)
+        w.sure = next((c for c in cands if not c.ambiguous), None)
+    w.cue = lem in _STRONG_CUES
+    w.dl_low, w.dl_lem = low, lem
+    w.dl = word in dl.first or low in dl.first or lem in dl.first
+    w.dl_next, w.dl_values = None, None
+    if w.dl:
+        w.dl_next = _nexts(dl.seconds, (word, low, lem))
+        w.dl_values = dl.exact.get((word,)) or dl.by_key.get((low,)) or dl.by_key.get((lem,))
+    w.reg = word in reg.exact_first or low in reg.key_first or (len(low) <= _MAX_WORD and (lem,) in reg.by_key)
+    w.reg_next, w.reg_key = None, None
+    if w.reg:
+        sets = (reg.exact_seconds.get(word, _EMPTY), reg.key_seconds.get(low, _EMPTY))
+        w.reg_next = sets if any(sets) else None
+        key = reg.exact.get((word,)) or reg.by_key.get((low,))
+        if key is None and len(low) <= _MAX_WORD:
+            key = reg.by_key.get((lem,))
+        w.reg_key = key
+    return w
+
+
+_Token = tuple[int, int, str, _Word]  # (start, end) in its chunk, text, word record
+
+
+class _Chunk:
+    """One space-free chunk of a post: its tokens and what in it can start a match."""
+
+    __slots__ = ("toks", "place", "dl", "reg", "runs", "hot")
+
+    toks: tuple[_Token, ...]  # tokens outside handles/URLs
+    place: tuple[int, ...]  # indices of the tokens a place name can start with
+    dl: tuple[int, ...]
+    reg: tuple[int, ...]
+    runs: tuple[tuple[int, tuple[bool, ...], tuple[int, ...]], ...]  # (offset, heads, worldwide offsets)
+    hot: bool
+
+
+def _chunk_uncached(chunk: str, mask: bool = True) -> _Chunk:
+    c = _Chunk()
+    c.toks = toks = tuple((t[1], t[2], t[0], _word(t[0])) for t in _tokens_uncached(chunk, mask))
+    c.place = tuple(j for j, t in enumerate(toks) if t[3].place)
+    c.dl = tuple(j for j, t in enumerate(toks) if t[3].dl)
+    c.reg = tuple(j for j, t in enumerate(toks) if t[3].reg)
+    runs = []
+    for m in _LETTER_RUN_RE.finditer(chunk):  # on the whole chunk: the shipping regexes ignore masking
+        info = _run_info(m.group())
+        if info is not None:
+            runs.append((m.start(), *info))
+    c.runs = tuple(runs)
+    c.hot = bool(c.place or c.dl or c.reg or c.runs)
+    return c
+
+
+_CHUNK_MAX = 64  # longer chunks are not cached (bounded memory on junk and hostile input)
+_chunk = lru_cache(maxsize=200_000)(_chunk_uncached)
+_HOT = attrgetter("hot")
+
+
+class _Doc:
+    """One post (or shipping segment) split into chunks; offsets and neighbours worked out on demand."""
+
+    __slots__ = ("text", "chunks", "recs", "hot", "_cum", "_caps", "_runs")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.chunks = chunks = text.split(" ")
+        # Handles and URLs are masked only in posts holding "@", "_" or "/" (a bare ".onion" address in a
+        # post without them is not); chunks without any of the four come out the same either way.
+        mask = "@" in text or "_" in text or "/" in text or ".onion" not in text
+        if mask and max(map(len, chunks)) <= _CHUNK_MAX:
+            self.recs = recs = list(map(_chunk, chunks))
+        else:
+            recs = [
+                _chunk(c) if len(c) <= _CHUNK_MAX and (mask or ".onion" not in c) else _chunk_uncached(c, mask)
+                for c in chunks
+            ]
+            self.recs = recs
+        self.hot = list(compress(range(len(recs)), map(_HOT, recs)))
+        self._cum: list[int] | None = None
+        self._caps: bool | None = None
+        self._runs: list[tuple[int, tuple[bool, ...], tuple[int, ...]]] | None = None
+
+    def base(self, k: int) -> int:
+        """Offset of chunk ``k`` in the text."""
+        cum = self._cum
+        if cum is None:
+            cum = self._cum = list(accumulate(map(len, self.chunks), initial=0))
+        return cum[k] + k
+
+    def following(self, k: int, j: int, count: int) -> list[tuple[str, _Word, int, int]]:
+        """Up to ``count`` tokens ``(text, word, start, end)`` from token ``j`` of chunk ``k`` on."""
+        out: list[tuple[str, _Word, int, int]] = []
+        recs = self.recs
+        while k < len(recs) and len(out) < count:
+            toks = recs[k].toks
+            if j < len(toks):
+                b = self.base(k)
+                out.extend((t[2], t[3], b + t[0], b + t[1]) for t in toks[j : j + count - len(out)])
+            k += 1
+            j = 0
+        return out
+
+    def next_tok(self, k: int, j: int) -> tuple[str, _Word, int, int] | None:
+        """The token after token ``j`` of chunk ``k``, or None."""
+        recs = self.recs
+        toks = recs[k].toks
+        j += 1
+        while j >= len(toks):
+            k += 1
+            if k >= len(recs):
+                return None
+            toks = recs[k].toks
+            j = 0
+        t = toks[j]
+        b = self.base(k)
+        return t[2], t[3], b + t[0], b + t[1]
+
+    def prev_tok(self, k: int, j: int) -> tuple[str, _Word, int, int] | None:
+        """The token before token ``j`` of chunk ``k``, or None."""
+        recs = self.recs
+        toks = recs[k].toks
+        j -= 1
+        while j < 0:
+            k -= 1
+            if k < 0:
+                return None
+            toks = recs[k].toks
+            j = len(toks) - 1
+        t = toks[j]
+        b = self.base(k)
+        return t[2], t[3], b + t[0], b + t[1]
+
+    def all_caps(self) -> bool:
+        if self._caps is None:
+            self._caps = _mostly_upper(self.text)
+        return self._caps
+
+    def runs(self) -> list[tuple[int, tuple[bool, ...], tuple[int, ...]]]:
+        """``(start, heads, worldwide offsets)`` of each letter run that can start a shipping regex."""
+        if self._runs is None:
+            out: list[tuple[int, tuple[bool, ...], tuple[int, ...]]] = []
+            recs = self.recs
+            for k in self.hot:
+                runs = recs[k].runs
+                if runs:
+                    b = self.base(k)
+                    out.extend((b + off, heads, ww) for off, heads, ww in runs)
+            self._runs = out
+        return self._runs
+
+
+# find_places, find_shipping and find_delivery all read the same post: remember the last few.
+_doc = lru_cache(maxsize=64)(_Doc)
+
+
+def _ambiguous_ok(doc: _Doc, k: int, j: int, start: int, end: int, word: str) -> bool:
+    """Whether an ambiguous name (token ``j`` of chunk ``k`` up to ``end``) counts as a place here."""
+    text = doc.text
+    if start > 0 and text[start - 1] == "#":
+        return True
+    prev = doc.prev_tok(k, j)
+    if prev is not None and prev[1].cue:
+        return True
+    if not word[:1].isupper() or doc.all_caps():
+        return False
+    if prev is not None:
+        gap = text[prev[3] : start]
+        if not _SENTENCE_END_RE.search(gap) or gap.strip().endswith(("г.", "гор.")):
+            return True  # not sentence-initial
+    # A capitalised name standing alone as a clause ("Владимир." / "Мирный, закладки") is a place.
+    return _LONE_END_RE.match(text, end) is not None
 
 
 def _scan(text: str, relaxed: bool = False) -> list[tuple[Place, int, int, _Name]]:
@@ -367,53 +544,80 @@ def _scan_cached(text: str, relaxed: bool) -> tuple[tuple[Place, int, int, _Name
 
 
 def _scan_uncached(text: str, relaxed: bool) -> list[tuple[Place, int, int, _Name]]:
-    gaz = _gazetteer()
-    toks = _tokens(text)
-    if not toks:
-        return []
-    surfaces = [t.text for t in toks]
-    infos = [_word_forms(w) for w in surfaces]
-    # Only words some name can start with (in any form), or Kazakh case forms, can start a match.
-    starts = [i for i, f in enumerate(infos) if f[3]]
-    if not starts:
-        return []
-    lows = [f[0] for f in infos]
-    lems = [f[1] for f in infos]
-    stems = [f[2] for f in infos]
-    forms = [surfaces, lows, lems, stems]
-    caps: list[bool] = []  # _mostly_upper(text), computed when first needed
-
-    def all_caps() -> bool:
-        if not caps:
-            caps.append(_mostly_upper(text))
-        return caps[0]
-
+    doc = _doc(text)
+    recs = doc.recs
     out: list[tuple[Place, int, int, _Name]] = []
-    resume = 0
-    for i in starts:
-        if i < resume:
-            continue  # inside the previous match
-        hit: tuple[int, _Name] | None = None
-        for n in range(_window_limit(gaz, text, toks, i, forms), 0, -1):
-            cands = [*gaz.exact.get(tuple(surfaces[i : i + n]), ()), *gaz.by_key.get(tuple(lows[i : i + n]), ())]
-            if not cands:
-                cands = gaz.by_key.get(tuple(lems[i : i + n]), [])
-            if not cands and surfaces[i][:1].isupper():
-                cands = gaz.by_stem.get(tuple(stems[i : i + n]), [])
-            if not cands and n == 1 and surfaces[i][:1].isupper():
-                cands = _kazakh_case(gaz, lows[i])
-            for cand in cands:
-                if cand.ambiguous and not relaxed and not _ambiguous_ok(text, toks, i, n, all_caps()):
+    resume = 0  # end of the last match: words starting before it are inside it
+    for k in doc.hot:
+        rec = recs[k]
+        if not rec.place:
+            continue
+        base = doc.base(k)
+        toks = rec.toks
+        for j in rec.place:
+            off, end_off, word, w = toks[j]
+            start = base + off
+            if start < resume:
+                continue
+            nexts = w.place_next
+            if nexts is not None:  # a longer name can start here: is the next word its second word?
+                nxt = doc.next_tok(k, j)
+                if nxt is not None and (
+                    nxt[0] in nexts[0] or nxt[1].low in nexts[1] or nxt[1].lem in nexts[2] or nxt[1].stem in nexts[3]
+                ):
+                    hit = _place_walk(doc, k, j, relaxed)
+                    if hit is not None:
+                        out.append(hit)
+                        resume = hit[2]
                     continue
-                hit = (n, cand)
-                break
-            if hit:
-                break
-        if hit:
-            n, cand = hit
-            out.append((cand.place, toks[i].start, toks[i + n - 1].end, cand))
-            resume = i + n
+            cands = w.cands
+            if not cands:
+                continue
+            end = base + end_off
+            cand: _Name | None = cands[0]
+            if not relaxed and cands[0].ambiguous and not _ambiguous_ok(doc, k, j, start, end, word):
+                cand = w.sure
+                if cand is None:
+                    continue
+            out.append((cand.place, start, end, cand))
+            resume = end
     return out
+
+
+def _place_walk(doc: _Doc, k: int, j: int, relaxed: bool) -> tuple[Place, int, int, _Name] | None:
+    """The longest name starting at token ``j`` of chunk ``k`` (a trie walk over key prefixes), or None."""
+    gaz = _gazetteer()
+    text = doc.text
+    win = doc.following(k, j, gaz.max_len)
+    surfaces = [t[0] for t in win]
+    lows = [t[1].low for t in win]
+    lems = [t[1].lem for t in win]
+    stems = [t[1].stem for t in win]
+    forms = (surfaces, lows, lems, stems)
+    prefixes = gaz.prefixes
+    limit = 0
+    while limit < gaz.max_len and limit < len(win):
+        if limit and not _join_ok(text, win[limit - 1][3], win[limit][2]):
+            break
+        if not any(tuple(form[: limit + 1]) in prefixes for form in forms):
+            break
+        limit += 1
+    upper = surfaces[0][:1].isupper()
+    if limit == 0 and upper and lows[0].endswith(_KK_SUFFIXES):
+        limit = 1
+    for n in range(limit, 0, -1):
+        cands = [*gaz.exact.get(tuple(surfaces[:n]), ()), *gaz.by_key.get(tuple(lows[:n]), ())]
+        if not cands:
+            cands = gaz.by_key.get(tuple(lems[:n]), [])
+        if not cands and upper:
+            cands = gaz.by_stem.get(tuple(stems[:n]), [])
+        if not cands and n == 1 and upper:
+            cands = _kazakh_case(gaz, lows[0])
+        for cand in cands:
+            if cand.ambiguous and not relaxed and not _ambiguous_ok(doc, k, j, win[0][2], win[n - 1][3], surfaces[0]):
+                continue
+            return cand.place, win[0][2], win[n - 1][3], cand
+    return None
 
 
 def find_places(text: str, lang: str = "") -> list[dict]:
@@ -447,6 +651,8 @@ class _Regions:
     key_prefixes: set[tuple[str, ...]] = field(default_factory=set)
     exact_first: set[str] = field(default_factory=set)
     key_first: set[str] = field(default_factory=set)
+    exact_seconds: dict[str, frozenset[str]] = field(default_factory=dict)
+    key_seconds: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
 @lru_cache(maxsize=1)
@@ -467,6 +673,8 @@ def _regions() -> _Regions:
     reg.key_prefixes = {key[:k] for key in reg.by_key for k in range(1, len(key) + 1)}
     reg.exact_first = {key[0] for key in reg.exact if key}
     reg.key_first = {key[0] for key in reg.by_key if key}
+    reg.exact_seconds = _seconds(reg.exact_prefixes)
+    reg.key_seconds = _seconds(reg.key_prefixes)
     return reg
 
 
@@ -505,51 +713,55 @@ _ISO_LIST_RE = re.compile(r"[\s:\-–]{0,4}([A-Z]{2}(?:\s{0,2}[,/&+]\s{0,2}[A-Z]
 _SEGMENT_MAX = 100
 
 
-@lru_cache(maxsize=200_000)
-def _low_lemma(word: str) -> tuple[str, str, bool, bool]:
-    """``(lower-case with ё folded, lemma, can start a delivery phrase, can start a region name)``."""
-    low, lem = word.lower().replace("ё", "е"), _tok_lemma(word)
-    dl, reg = _delivery(), _regions()
-    dl_start = word in dl.first or low in dl.first or lem in dl.first
-    reg_start = (
-        word in reg.exact_first or low in reg.key_first or (len(low) <= _MAX_WORD and (lem,) in reg.by_key)
-    )
-    return low, lem, dl_start, reg_start
-
-
 def _region_hits(text: str) -> list[tuple[str, int, int]]:
     """Region words (EU, Europe, СНГ, worldwide ...) as ``(key, start, end)``."""
-    reg = _regions()
-    toks = _tokens(text)
-    surfaces = [t.text for t in toks]
-    pairs = [_low_lemma(w) for w in surfaces]
-    lows = [p[0] for p in pairs]
+    doc = _doc(text)
+    recs = doc.recs
     out = []
-    resume = 0
-    for i in [i for i, p in enumerate(pairs) if p[3]]:  # words a region name can start with
-        if i < resume:
+    resume = 0  # end of the last match (or of the last word tried)
+    for k in doc.hot:
+        rec = recs[k]
+        if not rec.reg:
             continue
-        matched = 0
-        # Only windows whose surface or lower-case words are still a prefix of some key can match.
-        limit = 0
-        while limit < reg.max_len and i + limit < len(toks) and (
-            tuple(surfaces[i : i + limit + 1]) in reg.exact_prefixes
-            or tuple(lows[i : i + limit + 1]) in reg.key_prefixes
-        ):
-            limit += 1
-        for n in range(max(limit, 1), 0, -1):
-            if n > 1 and not _joined(text, toks, i, n):
+        base = doc.base(k)
+        toks = rec.toks
+        for j in rec.reg:
+            off, end_off, _, w = toks[j]
+            start = base + off
+            if start < resume:
                 continue
-            surface = tuple(t.text for t in toks[i : i + n])
-            key = reg.exact.get(surface) or reg.by_key.get(tuple(lows[i : i + n]))
-            if key is None and n == 1 and len(lows[i]) <= _MAX_WORD:
-                key = reg.by_key.get((_tok_lemma(toks[i].text),))
+            key, end = w.reg_key, base + end_off
+            nexts = w.reg_next
+            if nexts is not None:  # a longer name can start here: is the next word its second word?
+                nxt = doc.next_tok(k, j)
+                if nxt is not None and (nxt[0] in nexts[0] or nxt[1].dl_low in nexts[1]):
+                    key, end = _region_walk(doc, k, j)
             if key is not None:
-                out.append((key, toks[i].start, toks[i + n - 1].end))
-                matched = n
-                break
-        resume = i + (matched or 1)
+                out.append((key, start, end))
+            resume = end
     return out
+
+
+def _region_walk(doc: _Doc, k: int, j: int) -> tuple[str | None, int]:
+    """The longest region name from token ``j`` of chunk ``k``: ``(key or None, end of match or word)``."""
+    reg = _regions()
+    text = doc.text
+    win = doc.following(k, j, reg.max_len)
+    surfaces = [t[0] for t in win]
+    lows = [t[1].dl_low for t in win]
+    limit = 0
+    # Only windows whose surface or lower-case words are still a prefix of some key can match.
+    while limit < reg.max_len and limit < len(win) and (
+        tuple(surfaces[: limit + 1]) in reg.exact_prefixes or tuple(lows[: limit + 1]) in reg.key_prefixes
+    ):
+        limit += 1
+    for n in range(max(limit, 1), 1, -1):
+        if not all(_join_ok(text, win[m - 1][3], win[m][2]) for m in range(1, n)):
+            continue
+        key = reg.exact.get(tuple(surfaces[:n])) or reg.by_key.get(tuple(lows[:n]))
+        if key is not None:
+            return key, win[n - 1][3]
+    return win[0][1].reg_key, win[0][3]
 
 
 def _segment_codes(segment: str, cities: bool = True) -> list[str]:
@@ -656,14 +868,6 @@ def _run_info(word: str) -> tuple[tuple[bool, ...], tuple[int, ...]] | None:
     return heads, tuple(sorted(offsets))
 
 
-@lru_cache(maxsize=64)  # find_shipping runs several of these scans over the same post
-def _letter_runs(text: str) -> tuple[tuple[int, tuple[bool, ...], tuple[int, ...]], ...]:
-    """``(start, heads, worldwide offsets)`` of each letter run that can start one of the scans."""
-    runs = list(_LETTER_RUN_RE.finditer(text))
-    infos = map(_run_info, map(_group, runs))
-    return tuple((m.start(), *info) for m, info in zip(runs, infos, strict=True) if info is not None)
-
-
 def _scan_at(pattern: re.Pattern[str], text: str, starts: Iterable[int], first: bool = False) -> list[re.Match[str]]:
     """``pattern``'s matches as ``finditer`` finds them, given every place one can start (ascending)."""
     out: list[re.Match[str]] = []
@@ -682,12 +886,12 @@ def _scan_at(pattern: re.Pattern[str], text: str, starts: Iterable[int], first: 
 
 def _run_matches(pattern: re.Pattern[str], which: int, text: str, first: bool = False) -> list[re.Match[str]]:
     """``list(pattern.finditer(text))`` (``first``: just the first match) for the run-led pattern of head ``which``."""
-    return _scan_at(pattern, text, (start for start, heads, _ in _letter_runs(text) if heads[which]), first)
+    return _scan_at(pattern, text, (start for start, heads, _ in _doc(text).runs() if heads[which]), first)
 
 
 def _worldwide_matches(text: str) -> list[re.Match[str]]:
     """``list(_WORLDWIDE_RE.finditer(text))``."""
-    starts = (start + off for start, _, offsets in _letter_runs(text) for off in offsets)
+    starts = (start + off for start, _, offsets in _doc(text).runs() for off in offsets)
     return _scan_at(_WORLDWIDE_RE, text, starts)
 
 
@@ -768,6 +972,7 @@ class _Delivery:
     max_len: int
     prefixes: set[tuple[str, ...]] = field(default_factory=set)
     first: set[str] = field(default_factory=set)
+    seconds: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
 @lru_cache(maxsize=1)
@@ -787,6 +992,7 @@ def _delivery() -> _Delivery:
         for key in table:
             dl.prefixes.update(key[:k] for k in range(1, len(key) + 1))
     dl.first = {key[0] for key in dl.prefixes}
+    dl.seconds = _seconds(dl.prefixes)
     return dl
 
 
@@ -799,41 +1005,55 @@ def find_delivery(text: str) -> list[str]:
 
 @lru_cache(maxsize=64)  # the pipeline and nlp.category both ask for the same post
 def _find_delivery_cached(text: str) -> tuple[str, ...]:
-    dl = _delivery()
-    toks = _tokens(text)
-    surfaces = [t.text for t in toks]
-    pairs = [_low_lemma(w) for w in surfaces]
-    starts = [i for i, p in enumerate(pairs) if p[2]]  # words a delivery phrase can start with
-    if not starts:
-        return ()
-    lows = [p[0] for p in pairs]
-    lems = [p[1] for p in pairs]
-    forms = [surfaces, lows, lems]
+    doc = _doc(text)
+    recs = doc.recs
     found: list[str] = []
-    resume = 0
-    for i in starts:
-        if i < resume:
+    resume = 0  # end of the last match (or of the last word tried)
+    for k in doc.hot:
+        rec = recs[k]
+        if not rec.dl:
             continue
-        limit = 0
-        while limit < dl.max_len and i + limit < len(toks):
-            if limit and not _JOIN_RE.fullmatch(text[toks[i + limit - 1].end : toks[i + limit].start]):
-                break
-            if not any(tuple(f[i : i + limit + 1]) in dl.prefixes for f in forms):
-                break
-            limit += 1
-        matched = 0
-        for n in range(limit, 0, -1):
-            values = (
-                dl.exact.get(tuple(surfaces[i : i + n]))
-                or dl.by_key.get(tuple(lows[i : i + n]))
-                or dl.by_key.get(tuple(lems[i : i + n]))
-            )
+        base = doc.base(k)
+        toks = rec.toks
+        for j in rec.dl:
+            off, end_off, _, w = toks[j]
+            if base + off < resume:
+                continue
+            values, end = w.dl_values, base + end_off
+            nexts = w.dl_next
+            if nexts is not None:  # a longer phrase can start here: is the next word its second word?
+                nxt = doc.next_tok(k, j)
+                if nxt is not None and (nxt[0] in nexts[0] or nxt[1].dl_low in nexts[1] or nxt[1].dl_lem in nexts[2]):
+                    values, end = _delivery_walk(doc, k, j)
             if values:
                 for v in values:
                     if v.startswith("dead_drop:"):
                         found.append("dead_drop")
                     found.append(v)
-                matched = n
-                break
-        resume = i + (matched or 1)
+            resume = end
     return tuple(_dedupe(found))
+
+
+def _delivery_walk(doc: _Doc, k: int, j: int) -> tuple[list[str] | None, int]:
+    """The longest delivery phrase from token ``j`` of chunk ``k``: ``(values or None, end of match or word)``."""
+    dl = _delivery()
+    text = doc.text
+    win = doc.following(k, j, dl.max_len)
+    forms = ([t[0] for t in win], [t[1].dl_low for t in win], [t[1].dl_lem for t in win])
+    surfaces, lows, lems = forms
+    limit = 0
+    while limit < dl.max_len and limit < len(win):
+        if limit and not _join_ok(text, win[limit - 1][3], win[limit][2]):
+            break
+        if not any(tuple(f[: limit + 1]) in dl.prefixes for f in forms):
+            break
+        limit += 1
+    for n in range(limit, 0, -1):
+        values = (
+            dl.exact.get(tuple(surfaces[:n]))
+            or dl.by_key.get(tuple(lows[:n]))
+            or dl.by_key.get(tuple(lems[:n]))
+        )
+        if values:
+            return values, win[n - 1][3]
+    return None, win[0][3]
