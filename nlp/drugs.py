@@ -16,7 +16,7 @@ import bisect
 import json
 import re
 from dataclasses import dataclass, field
-from itertools import accumulate, compress, filterfalse
+from itertools import compress, filterfalse
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -89,6 +89,7 @@ class DrugLexicon:
     key_prefixes: frozenset[str] = frozenset()  # every prefix of every entry key (n-gram windows stop early)
     press_keys: frozenset[str] = frozenset()  # keys of entries that need a pill word nearby (press names)
     preferable_keys: frozenset[str] = frozenset()  # keys _prefer_specific can drop (none in a post: no-op)
+    near_words: frozenset[str] = frozenset()  # every neighbour word of every ambiguous entry
 
     @classmethod
     def from_dir(cls, data_dir: Path = DATA_DIR) -> DrugLexicon:
@@ -128,6 +129,7 @@ class DrugLexicon:
             if line.strip() and not line.startswith("#"))
         lex.ambiguous_keys = frozenset(k for k, e in lex.entries.items() if e.get("ambiguous") or k in lex.ambiguous)
         lex.key_prefixes = frozenset(k[:n] for k in lex.entries for n in range(1, len(k) + 1))
+        lex.near_words = frozenset().union(*lex.ambiguous.values())
         lex.press_keys = frozenset(k for k, e in lex.entries.items() if e.get("needs") == "pills")
         lex.preferable_keys = frozenset(
             k for k, e in lex.entries.items()
@@ -205,20 +207,21 @@ class _Hit:
 # One word record per distinct (word, language), computed once and reused by every post:
 # (one-word entry, can start an n-gram, glued substance name, lemma key, is a context word, form it names).
 _Rec = tuple[dict[str, Any] | None, bool, tuple[dict[str, Any], int, int] | None, str, bool, str | None]
-_LK, _FORM = itemgetter(3), itemgetter(5)
+_LK = itemgetter(3)
 _MAX_RECS = 200_000  # word records kept per language before the memo starts afresh
 
 
 class _LangMemo:
     """Word records of one language plus the sets that let a post pick its interesting words in C."""
 
-    __slots__ = ("recs", "starters", "context", "formy")
+    __slots__ = ("recs", "starters", "context", "formy", "near")
 
     def __init__(self) -> None:
         self.recs: dict[str, _Rec] = {}
         self.starters: set[str] = set()  # words that can start a mention (one-word, n-gram or glued)
         self.context: set[str] = set()  # words that are (or whose lemma is) a shop/context word
         self.formy: set[str] = set()  # words that name a product form (by surface or lemma)
+        self.near: set[str] = set()  # words that are (by surface or lemma) some entry's neighbour word
 
     def add(self, words: Any, lang: str, lex: DrugLexicon) -> None:
         """Compute the records of ``words`` (not yet known); clears the memo first when it is full."""
@@ -237,22 +240,26 @@ class _LangMemo:
                 self.context.add(word)
             if form:
                 self.formy.add(word)
+            if word in lex.near_words or lk in lex.near_words:
+                self.near.add(word)
 
     def clear(self) -> None:
         self.recs.clear()
         self.starters.clear()
         self.context.clear()
         self.formy.clear()
+        self.near.clear()
 
 
 class _Words:
     """The words of a normalised text (``[^\\W_]+`` runs) with offsets computed only when asked for.
 
     Splitting on the complementary class with a capturing group partitions the text into alternating
-    word and separator pieces, so offsets are running sums of piece lengths (one C pass, on demand).
+    word and separator pieces, so an offset is a sum of piece lengths, kept as a running sum because
+    offsets are mostly asked for in text order.
     """
 
-    __slots__ = ("parts", "lead", "words", "_acc")
+    __slots__ = ("parts", "lead", "words", "_part", "_pos")
 
     def __init__(self, text: str) -> None:
         parts = _SEPARATORS.split(text)
@@ -262,20 +269,21 @@ class _Words:
         if words and not words[-1]:
             words.pop()
         self.words = words
-        self._acc: list[int] | None = None
+        self._part = 0  # the running sum: piece ``_part`` starts at offset ``_pos``
+        self._pos = 0
 
-    def offsets(self) -> list[int]:
-        """Running sums of piece lengths: word ``i`` spans ``acc[lead + 2i]`` to ``acc[lead + 2i + 1]``."""
-        acc = self._acc
-        if acc is None:
-            acc = self._acc = list(accumulate(map(len, self.parts), initial=0))
-        return acc
+    def _offset(self, part: int) -> int:
+        if part < self._part:
+            self._part = self._pos = 0
+        self._pos += sum(map(len, self.parts[self._part : part]))
+        self._part = part
+        return self._pos
 
     def start(self, i: int) -> int:
-        return self.offsets()[self.lead + 2 * i]
+        return self._offset(self.lead + 2 * i)
 
     def end(self, i: int) -> int:
-        return self.offsets()[self.lead + 2 * i + 1]
+        return self._offset(self.lead + 2 * i + 1)
 
     def gap(self, i: int) -> int:
         """Characters between word ``i`` and word ``i + 1``."""
@@ -296,26 +304,22 @@ def find_drugs(original: str, norm: Normalized, lex: DrugLexicon, lang: str = ""
     memo = lex.memos.get(lang)
     if memo is None:
         memo = lex.memos[lang] = _LangMemo()
-    uniq = set(words)
     recs = memo.recs
-    new = list(filterfalse(recs.__contains__, uniq))
+    new = set(filterfalse(recs.__contains__, words))
     if new:
         if len(recs) + len(new) > _MAX_RECS:
             memo.clear()
-            new = list(uniq)
+            new = set(words)
         memo.add(new, lang, lex)
     get = recs.__getitem__  # every word of this post has a record now
 
-    cand = uniq.intersection(memo.starters)
     n = len(words)
     resume = 0
-    lks: list[str] = []  # lemma key of every word, once some word can start a mention
-    if cand:
-        lks = list(map(_LK, map(get, words)))
+    if not memo.starters.isdisjoint(words):
         key_prefixes = lex.key_prefixes
-        acc: list[int] | None = None
-        lead = toks.lead
-        for i in compress(range(n), map(cand.__contains__, words)):
+        parts, lead = toks.parts, toks.lead
+        part = pos = 0  # running offset: piece ``part`` of the split starts at ``pos`` (hits come in order)
+        for i in compress(range(n), map(memo.starters.__contains__, words)):
             if i < resume:
                 continue  # inside the previous mention
             word = words[i]
@@ -330,7 +334,7 @@ def find_drugs(original: str, norm: Normalized, lex: DrugLexicon, lang: str = ""
                 joins = []
                 while j + 1 < n and j + 1 - i < _MAX_NGRAM and toks.gap(j) <= 2:
                     s_join += words[j + 1]
-                    l_join += lks[j + 1]
+                    l_join += get(words[j + 1])[3]
                     if s_join not in key_prefixes and l_join not in key_prefixes:
                         break
                     j += 1
@@ -345,14 +349,16 @@ def find_drugs(original: str, norm: Normalized, lex: DrugLexicon, lang: str = ""
             if found is None and glued is not None:
                 # A substance name glued to a vendor or brand word ("asaprockymdma").
                 entry, g_start, g_end = glued
-                start = toks.start(i)
-                hits.append(_Hit(entry, entry["key"], i, i, start + g_start, start + g_end, entry.get("form")))
+                pos += sum(map(len, parts[part : lead + 2 * i]))
+                part = lead + 2 * i
+                hits.append(_Hit(entry, entry["key"], i, i, pos + g_start, pos + g_end, entry.get("form")))
             if found is not None:
                 entry, last = found
-                if acc is None:
-                    acc = toks.offsets()
-                hits.append(_Hit(entry, entry["key"], i, last, acc[lead + 2 * i], acc[lead + 2 * last + 1],
-                                 entry.get("form")))
+                pos += sum(map(len, parts[part : lead + 2 * i]))
+                start = pos
+                part = lead + 2 * last + 1
+                pos += sum(map(len, parts[lead + 2 * i : part]))
+                hits.append(_Hit(entry, entry["key"], i, last, start, pos, entry.get("form")))
                 resume = last + 1
                 if len(hits) >= MAX_MENTIONS:
                     break
@@ -371,16 +377,19 @@ def find_drugs(original: str, norm: Normalized, lex: DrugLexicon, lang: str = ""
                 break
 
     def has_context_word() -> bool:
-        return not memo.context.isdisjoint(uniq)
+        return not memo.context.isdisjoint(words)
 
     if emoji_hits:
         has_context = bool(hits) or has_context_word() or _CONTEXT_RE.search(text) is not None
     if hits:
-        hits = _apply_context(hits, words, text, lex, lks, has_context and bool(emoji_hits), has_context_word)
+        near = memo.near
+        near_pos = list(compress(range(n), map(near.__contains__, words))) if not near.isdisjoint(words) else []
+        hits = _apply_context(hits, words, text, lex, get, has_context and bool(emoji_hits), has_context_word,
+                              near_pos)
         hits = _prefer_specific(hits, text, lex)
         hits = _merge_form_words(hits, lex)
-        if not memo.formy.isdisjoint(uniq):
-            _attach_forms(hits, list(map(_FORM, map(get, words))))
+        if not memo.formy.isdisjoint(words):
+            _attach_forms(hits, words, get)
 
     out: list[dict[str, Any]] = []
     for hit in hits:
@@ -421,13 +430,18 @@ def _fallback(original: str, norm: Normalized, text: str, toks: _Words,
              "form": found[1], "text": original[o_start:o_end], "start": o_start, "end": o_end}]
 
 
-def _apply_context(hits: list[_Hit], words: list[str], text: str, lex: DrugLexicon, lks: list[str],
-                   has_emoji: bool, has_context_word: Any) -> list[_Hit]:
+def _apply_context(hits: list[_Hit], words: list[str], text: str, lex: DrugLexicon, get: Any,
+                   has_emoji: bool, has_context_word: Any, near_pos: list[int]) -> list[_Hit]:
+    """Drop ambiguous mentions of a post without context, and those next to one of their neighbour words.
+
+    ``get`` maps a word to its record; ``near_pos``: the indices of the words that are (by surface or lemma
+    key) a neighbour word of some entry, in order: no other word can be one of a hit's neighbours.
+    """
     ambiguous_keys = lex.ambiguous_keys
     if ambiguous_keys.isdisjoint([h.key for h in hits]):
         return hits
     if not lex.press_keys.isdisjoint([h.key for h in hits]):
-        hits = _pill_presses(hits, words, lex, lks)
+        hits = _pill_presses(hits, words, lex, get)
     ambiguous = [not h.pill_press and h.key in ambiguous_keys for h in hits]
     # Pure tests, cheapest first: a firm mention; two different ambiguous words naming the same substance
     # ("moroccan hash") vouch for each other; a word of the post that is (or whose lemma is) a context
@@ -440,26 +454,34 @@ def _apply_context(hits: list[_Hit], words: list[str], text: str, lex: DrugLexic
                    or _CONTEXT_RE.search(text) is not None)
     if not context:
         return [h for h, amb in zip(hits, ambiguous, strict=True) if not amb]
+    if not near_pos:
+        return hits
     kept = []
+    bisect_left = bisect.bisect_left
     for h, amb in zip(hits, ambiguous, strict=True):
         if amb:
             neighbours = lex.ambiguous.get(h.key)
             if neighbours:
-                lo, hi = max(0, h.first - _WINDOW), min(len(words), h.last + _WINDOW + 1)
-                if _near(neighbours, words, lks, lo, h.first, h.last + 1, hi):
+                first, last = h.first, h.last
+                # near_pos entries within _WINDOW words before or after the hit
+                lo = bisect_left(near_pos, first - _WINDOW)
+                hi = bisect_left(near_pos, last + _WINDOW + 1, lo)
+                if lo < hi and any((k < first or k > last)
+                                   and (words[k] in neighbours or get(words[k])[3] in neighbours)
+                                   for k in near_pos[lo:hi]):
                     continue
         kept.append(h)
     return kept
 
 
-def _near(wanted: frozenset[str], words: list[str], lks: list[str], lo: int, first: int, after: int,
-          hi: int) -> bool:
+def _near(wanted: frozenset[str], words: list[str], get: Any, lo: int, first: int, after: int, hi: int) -> bool:
     """True when a word in ``[lo, first)`` or ``[after, hi)`` is in ``wanted`` by surface or lemma key."""
     return not (wanted.isdisjoint(words[lo:first]) and wanted.isdisjoint(words[after:hi])
-                and wanted.isdisjoint(lks[lo:first]) and wanted.isdisjoint(lks[after:hi]))
+                and wanted.isdisjoint(map(_LK, map(get, words[lo:first])))
+                and wanted.isdisjoint(map(_LK, map(get, words[after:hi]))))
 
 
-def _pill_presses(hits: list[_Hit], words: list[str], lex: DrugLexicon, lks: list[str]) -> list[_Hit]:
+def _pill_presses(hits: list[_Hit], words: list[str], lex: DrugLexicon, get: Any) -> list[_Hit]:
     """An ecstasy press name ("Ferrari", "Tesla") counts only with a pill word within four words and
     none of its negative neighbours; it is then firm (marked ``pill_press``)."""
     out = []
@@ -469,9 +491,9 @@ def _pill_presses(hits: list[_Hit], words: list[str], lex: DrugLexicon, lks: lis
             continue
         lo, hi = max(0, h.first - _FORM_WINDOW), min(len(words), h.last + _FORM_WINDOW + 1)
         neighbours = lex.ambiguous.get(h.entry["key"], frozenset())
-        if _near(neighbours, words, lks, lo, h.first, h.last + 1, hi):
+        if _near(neighbours, words, get, lo, h.first, h.last + 1, hi):
             continue
-        if _near(lex.pill_words, words, lks, lo, h.first, h.last + 1, hi):
+        if _near(lex.pill_words, words, get, lo, h.first, h.last + 1, hi):
             h.pill_press = True
             out.append(h)
     return out
@@ -509,45 +531,45 @@ def _merge_form_words(hits: list[_Hit], lex: DrugLexicon) -> list[_Hit]:
     """A form word that is also slang ("кристаллы", "shards", "blotter") right next to a mention of
     another substance describes that substance ("меф кристаллы" is mephedrone crystals)."""
     forms = lex.forms
-    if len(hits) < 2 or forms.keys().isdisjoint([h.key for h in hits]):
+    keys = [h.key for h in hits]
+    if len(hits) < 2 or forms.keys().isdisjoint(keys):
         return hits
     ambiguous_keys = lex.ambiguous_keys
-
-    def ambiguous(h: _Hit) -> bool:
-        return not h.pill_press and h.entry["key"] in ambiguous_keys
-
     dropped: set[int] = set()
-    for idx, h in enumerate(hits):
-        form = lex.forms.get(h.entry["key"])
-        if form is None:
-            continue
-        h_ambiguous = ambiguous(h)  # a firm word ("buds") is not absorbed by an ambiguous one ("brown")
-        near = [g for g in (hits[idx - 1] if idx > 0 else None, hits[idx + 1] if idx + 1 < len(hits) else None)
-                if g is not None and g.entry["substance"] != h.entry["substance"]
-                and (h_ambiguous or not ambiguous(g))
-                and g.entry["key"] not in lex.forms and (abs(g.first - h.last) <= 2 or abs(h.first - g.last) <= 2)]
-        if near:
-            target = near[0]
-            if not target.form:
-                target.form = form
-            dropped.add(idx)
+    top = len(hits) - 1
+    for idx in compress(range(len(hits)), map(forms.__contains__, keys)):
+        h = hits[idx]
+        form = forms[h.key]
+        h_ambiguous = not h.pill_press and h.key in ambiguous_keys  # a firm word ("buds") is not absorbed
+        substance = h.entry["substance"]  # by an ambiguous one ("brown")
+        for g in (hits[idx - 1] if idx > 0 else None, hits[idx + 1] if idx < top else None):
+            if (g is not None and g.entry["substance"] != substance
+                    and (h_ambiguous or g.pill_press or g.key not in ambiguous_keys)
+                    and g.key not in forms and (abs(g.first - h.last) <= 2 or abs(h.first - g.last) <= 2)):
+                if not g.form:
+                    g.form = form
+                dropped.add(idx)
+                break
+    if not dropped:
+        return hits
     return [h for idx, h in enumerate(hits) if idx not in dropped]
 
 
-def _attach_forms(hits: list[_Hit], forms: list[str | None]) -> None:
+def _attach_forms(hits: list[_Hit], words: list[str], get: Any) -> None:
     """A mention without a form takes the form word nearest to it (within four words, first one on a tie).
 
-    ``forms[k]``: the form word ``k`` names by surface or lemma key (None when none).
+    ``get(word)[5]``: the form a word names by surface or lemma key (None when none).
     """
+    n = len(words)
     for h in hits:
         if h.form:
             continue
-        lo, hi = max(0, h.first - _FORM_WINDOW), min(len(forms), h.last + _FORM_WINDOW + 1)
+        lo, hi = max(0, h.first - _FORM_WINDOW), min(n, h.last + _FORM_WINDOW + 1)
         best: tuple[int, str] | None = None
         for k in range(lo, hi):
             if h.first <= k <= h.last:
                 continue
-            form = forms[k]
+            form = get(words[k])[5]
             if form and (best is None or abs(k - h.first) < best[0]):
                 best = (abs(k - h.first), form)
         if best is not None:
