@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import accumulate, compress, repeat
@@ -251,16 +251,31 @@ def _tokens_uncached(text: str, mask: bool) -> list[_Tok]:
     return out
 
 
+_CAPS_SAMPLE = 5000
+
+
 def _mostly_upper(text: str) -> bool:
     """True for ALL-CAPS or Title Case text, where capitalisation says nothing about proper names."""
-    sample = text[:5000]
-    letters = "".join(filter(str.isalpha, sample))
+    return _caps_verdict(*_caps_counts_uncached(text[:_CAPS_SAMPLE]))
+
+
+def _caps_verdict(letters: int, upper: int, words: int, capitalised: int) -> bool:
     if not letters:
         return False
-    if sum(map(str.isupper, letters)) / len(letters) > 0.6:
+    if upper / letters > 0.6:
         return True
-    words = [w for w in _TOKEN_RE.findall(sample) if w[:1].isalpha()]
-    return len(words) >= 4 and sum(w[:1].isupper() for w in words) / len(words) > 0.7
+    return words >= 4 and capitalised / words > 0.7
+
+
+def _caps_counts_uncached(text: str) -> tuple[int, int, int, int]:
+    """``(letters, upper-case letters, words starting with a letter, of them capitalised)`` in ``text``."""
+    letters = "".join(filter(str.isalpha, text))
+    words = [w for w in _TOKEN_RE.findall(text) if w[:1].isalpha()]
+    return len(letters), sum(map(str.isupper, letters)), len(words), sum(w[:1].isupper() for w in words)
+
+
+# The counts add up over the space-separated chunks of a text (letters and words never span a space).
+_caps_counts = lru_cache(maxsize=100_000)(_caps_counts_uncached)
 
 
 _LONE_END_RE = re.compile(r"\s{0,3}(?:[.,;|/!\n]|$)")
@@ -392,7 +407,7 @@ class _Chunk:
     place: tuple[int, ...]  # indices of the tokens a place name can start with
     dl: tuple[int, ...]
     reg: tuple[int, ...]
-    runs: tuple[tuple[int, tuple[bool, ...], tuple[int, ...]], ...]  # (offset, heads, worldwide offsets)
+    runs: tuple[tuple[int, int], ...]  # (shipping regex _CUE ... _WORLDWIDE, offset it can start at)
     hot: bool
 
 
@@ -402,11 +417,13 @@ def _chunk_uncached(chunk: str, mask: bool = True) -> _Chunk:
     c.place = tuple(j for j, t in enumerate(toks) if t[3].place)
     c.dl = tuple(j for j, t in enumerate(toks) if t[3].dl)
     c.reg = tuple(j for j, t in enumerate(toks) if t[3].reg)
-    runs = []
+    runs: list[tuple[int, int]] = []
     for m in _LETTER_RUN_RE.finditer(chunk):  # on the whole chunk: the shipping regexes ignore masking
         info = _run_info(m.group())
         if info is not None:
-            runs.append((m.start(), *info))
+            start = m.start()
+            runs.extend((which, start) for which, head in enumerate(info[0]) if head)
+            runs.extend((_WORLDWIDE, start + off) for off in info[1])
     c.runs = tuple(runs)
     c.hot = bool(c.place or c.dl or c.reg or c.runs)
     return c
@@ -420,7 +437,7 @@ _HOT = attrgetter("hot")
 class _Doc:
     """One post (or shipping segment) split into chunks; offsets and neighbours worked out on demand."""
 
-    __slots__ = ("text", "chunks", "recs", "hot", "_cum", "_caps", "_runs")
+    __slots__ = ("text", "chunks", "short", "recs", "hot", "cum", "_caps", "_runs")
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -428,7 +445,8 @@ class _Doc:
         # Handles and URLs are masked only in posts holding "@", "_" or "/" (a bare ".onion" address in a
         # post without them is not); chunks without any of the four come out the same either way.
         mask = "@" in text or "_" in text or "/" in text or ".onion" not in text
-        if mask and max(map(len, chunks)) <= _CHUNK_MAX:
+        self.short = max(map(len, chunks)) <= _CHUNK_MAX
+        if mask and self.short:
             self.recs = recs = list(map(_chunk, chunks))
         else:
             recs = [
@@ -436,30 +454,27 @@ class _Doc:
                 for c in chunks
             ]
             self.recs = recs
-        self.hot = list(compress(range(len(recs)), map(_HOT, recs)))
-        self._cum: list[int] | None = None
+        self.hot = hot = list(compress(range(len(recs)), map(_HOT, recs)))
+        # chunk k starts at cum[k] + k (k spaces before it)
+        self.cum = list(accumulate(map(len, chunks), initial=0)) if hot else []
         self._caps: bool | None = None
-        self._runs: list[tuple[int, tuple[bool, ...], tuple[int, ...]]] | None = None
+        self._runs: tuple[list[int], ...] | None = None
 
     def base(self, k: int) -> int:
         """Offset of chunk ``k`` in the text."""
-        cum = self._cum
-        if cum is None:
-            cum = self._cum = list(accumulate(map(len, self.chunks), initial=0))
-        return cum[k] + k
+        return self.cum[k] + k
 
-    def following(self, k: int, j: int, count: int) -> list[tuple[str, _Word, int, int]]:
-        """Up to ``count`` tokens ``(text, word, start, end)`` from token ``j`` of chunk ``k`` on."""
-        out: list[tuple[str, _Word, int, int]] = []
-        recs = self.recs
-        while k < len(recs) and len(out) < count:
+    def tokens_from(self, k: int, j: int) -> Iterator[tuple[str, _Word, int, int]]:
+        """The tokens ``(text, word, start, end)`` from token ``j`` of chunk ``k`` on."""
+        recs, cum = self.recs, self.cum
+        while k < len(recs):
             toks = recs[k].toks
             if j < len(toks):
-                b = self.base(k)
-                out.extend((t[2], t[3], b + t[0], b + t[1]) for t in toks[j : j + count - len(out)])
+                b = cum[k] + k
+                for t in toks[j:]:
+                    yield t[2], t[3], b + t[0], b + t[1]
             k += 1
             j = 0
-        return out
 
     def next_tok(self, k: int, j: int) -> tuple[str, _Word, int, int] | None:
         """The token after token ``j`` of chunk ``k``, or None."""
@@ -492,22 +507,33 @@ class _Doc:
         return t[2], t[3], b + t[0], b + t[1]
 
     def all_caps(self) -> bool:
+        """``_mostly_upper(text)``; from cached per-chunk counts when the text is within its sample."""
         if self._caps is None:
-            self._caps = _mostly_upper(self.text)
+            if len(self.text) > _CAPS_SAMPLE:
+                self._caps = _mostly_upper(self.text)
+            else:
+                chunks = self.chunks
+                counts = (
+                    map(_caps_counts, chunks) if self.short
+                    else (_caps_counts(c) if len(c) <= _CHUNK_MAX else _caps_counts_uncached(c) for c in chunks)
+                )
+                letters, upper, words, capitalised = map(sum, zip(*counts, strict=True))
+                self._caps = _caps_verdict(letters, upper, words, capitalised)
         return self._caps
 
-    def runs(self) -> list[tuple[int, tuple[bool, ...], tuple[int, ...]]]:
-        """``(start, heads, worldwide offsets)`` of each letter run that can start a shipping regex."""
-        if self._runs is None:
-            out: list[tuple[int, tuple[bool, ...], tuple[int, ...]]] = []
-            recs = self.recs
+    def starts(self, which: int) -> list[int]:
+        """Where shipping regex ``which`` (``_CUE`` ... ``_WORLDWIDE``) can match: ascending offsets."""
+        outs = self._runs
+        if outs is None:
+            outs = self._runs = ([], [], [], [], [])
+            recs, cum = self.recs, self.cum
             for k in self.hot:
                 runs = recs[k].runs
                 if runs:
-                    b = self.base(k)
-                    out.extend((b + off, heads, ww) for off, heads, ww in runs)
-            self._runs = out
-        return self._runs
+                    b = cum[k] + k
+                    for head, off in runs:
+                        outs[head].append(b + off)
+        return outs[which]
 
 
 # find_places, find_shipping and find_delivery all read the same post: remember the last few.
@@ -545,14 +571,14 @@ def _scan_cached(text: str, relaxed: bool) -> tuple[tuple[Place, int, int, _Name
 
 def _scan_uncached(text: str, relaxed: bool) -> list[tuple[Place, int, int, _Name]]:
     doc = _doc(text)
-    recs = doc.recs
+    recs, cum = doc.recs, doc.cum
     out: list[tuple[Place, int, int, _Name]] = []
     resume = 0  # end of the last match: words starting before it are inside it
     for k in doc.hot:
         rec = recs[k]
         if not rec.place:
             continue
-        base = doc.base(k)
+        base = cum[k] + k
         toks = rec.toks
         for j in rec.place:
             off, end_off, word, w = toks[j]
@@ -588,20 +614,29 @@ def _place_walk(doc: _Doc, k: int, j: int, relaxed: bool) -> tuple[Place, int, i
     """The longest name starting at token ``j`` of chunk ``k`` (a trie walk over key prefixes), or None."""
     gaz = _gazetteer()
     text = doc.text
-    win = doc.following(k, j, gaz.max_len)
-    surfaces = [t[0] for t in win]
-    lows = [t[1].low for t in win]
-    lems = [t[1].lem for t in win]
-    stems = [t[1].stem for t in win]
-    forms = (surfaces, lows, lems, stems)
     prefixes = gaz.prefixes
-    limit = 0
-    while limit < gaz.max_len and limit < len(win):
-        if limit and not _join_ok(text, win[limit - 1][3], win[limit][2]):
+    win: list[tuple[str, _Word, int, int]] = []  # the words still a prefix of some key, joined
+    surfaces: list[str] = []
+    lows: list[str] = []
+    lems: list[str] = []
+    stems: list[str] = []
+    for tok in doc.tokens_from(k, j):
+        if len(win) == gaz.max_len or (win and not _join_ok(text, win[-1][3], tok[2])):
             break
-        if not any(tuple(form[: limit + 1]) in prefixes for form in forms):
+        w = tok[1]
+        surfaces.append(tok[0])
+        lows.append(w.low)
+        lems.append(w.lem)
+        stems.append(w.stem)
+        if not (
+            tuple(surfaces) in prefixes or tuple(lows) in prefixes or tuple(lems) in prefixes
+            or tuple(stems) in prefixes
+        ):
             break
-        limit += 1
+        win.append(tok)
+    limit = len(win)
+    if not win:
+        win.append(next(doc.tokens_from(k, j)))
     upper = surfaces[0][:1].isupper()
     if limit == 0 and upper and lows[0].endswith(_KK_SUFFIXES):
         limit = 1
@@ -716,14 +751,14 @@ _SEGMENT_MAX = 100
 def _region_hits(text: str) -> list[tuple[str, int, int]]:
     """Region words (EU, Europe, СНГ, worldwide ...) as ``(key, start, end)``."""
     doc = _doc(text)
-    recs = doc.recs
+    recs, cum = doc.recs, doc.cum
     out = []
     resume = 0  # end of the last match (or of the last word tried)
     for k in doc.hot:
         rec = recs[k]
         if not rec.reg:
             continue
-        base = doc.base(k)
+        base = cum[k] + k
         toks = rec.toks
         for j in rec.reg:
             off, end_off, _, w = toks[j]
@@ -746,15 +781,21 @@ def _region_walk(doc: _Doc, k: int, j: int) -> tuple[str | None, int]:
     """The longest region name from token ``j`` of chunk ``k``: ``(key or None, end of match or word)``."""
     reg = _regions()
     text = doc.text
-    win = doc.following(k, j, reg.max_len)
-    surfaces = [t[0] for t in win]
-    lows = [t[1].dl_low for t in win]
-    limit = 0
     # Only windows whose surface or lower-case words are still a prefix of some key can match.
-    while limit < reg.max_len and limit < len(win) and (
-        tuple(surfaces[: limit + 1]) in reg.exact_prefixes or tuple(lows[: limit + 1]) in reg.key_prefixes
-    ):
-        limit += 1
+    win: list[tuple[str, _Word, int, int]] = []
+    surfaces: list[str] = []
+    lows: list[str] = []
+    for tok in doc.tokens_from(k, j):
+        if len(win) == reg.max_len:
+            break
+        surfaces.append(tok[0])
+        lows.append(tok[1].dl_low)
+        if not (tuple(surfaces) in reg.exact_prefixes or tuple(lows) in reg.key_prefixes):
+            break
+        win.append(tok)
+    limit = len(win)
+    if not win:
+        win.append(next(doc.tokens_from(k, j)))
     for n in range(max(limit, 1), 1, -1):
         if not all(_join_ok(text, win[m - 1][3], win[m][2]) for m in range(1, n)):
             continue
@@ -851,7 +892,7 @@ _WORLDWIDE_TAILS = (re.compile(r"по", re.IGNORECASE), re.compile(r"доста�
 
 
 _HEADS = (_CUE_HEAD_RE, _GENERIC_FROM_HEAD_RE, _MARKER_HEAD_RE, _DOMESTIC_HEAD_RE)
-_CUE, _GENERIC_FROM, _MARKER, _DOMESTIC = 0, 1, 2, 3
+_CUE, _GENERIC_FROM, _MARKER, _DOMESTIC, _WORLDWIDE = 0, 1, 2, 3, 4
 
 
 @lru_cache(maxsize=200_000)
@@ -886,13 +927,12 @@ def _scan_at(pattern: re.Pattern[str], text: str, starts: Iterable[int], first: 
 
 def _run_matches(pattern: re.Pattern[str], which: int, text: str, first: bool = False) -> list[re.Match[str]]:
     """``list(pattern.finditer(text))`` (``first``: just the first match) for the run-led pattern of head ``which``."""
-    return _scan_at(pattern, text, (start for start, heads, _ in _doc(text).runs() if heads[which]), first)
+    return _scan_at(pattern, text, _doc(text).starts(which), first)
 
 
 def _worldwide_matches(text: str) -> list[re.Match[str]]:
     """``list(_WORLDWIDE_RE.finditer(text))``."""
-    starts = (start + off for start, _, offsets in _doc(text).runs() for off in offsets)
-    return _scan_at(_WORLDWIDE_RE, text, starts)
+    return _scan_at(_WORLDWIDE_RE, text, _doc(text).starts(_WORLDWIDE))
 
 
 def _cut(segment: str, stop_re: re.Pattern[str]) -> tuple[str, re.Match[str] | None]:
@@ -1006,14 +1046,14 @@ def find_delivery(text: str) -> list[str]:
 @lru_cache(maxsize=64)  # the pipeline and nlp.category both ask for the same post
 def _find_delivery_cached(text: str) -> tuple[str, ...]:
     doc = _doc(text)
-    recs = doc.recs
+    recs, cum = doc.recs, doc.cum
     found: list[str] = []
     resume = 0  # end of the last match (or of the last word tried)
     for k in doc.hot:
         rec = recs[k]
         if not rec.dl:
             continue
-        base = doc.base(k)
+        base = cum[k] + k
         toks = rec.toks
         for j in rec.dl:
             off, end_off, _, w = toks[j]
@@ -1038,16 +1078,23 @@ def _delivery_walk(doc: _Doc, k: int, j: int) -> tuple[list[str] | None, int]:
     """The longest delivery phrase from token ``j`` of chunk ``k``: ``(values or None, end of match or word)``."""
     dl = _delivery()
     text = doc.text
-    win = doc.following(k, j, dl.max_len)
-    forms = ([t[0] for t in win], [t[1].dl_low for t in win], [t[1].dl_lem for t in win])
-    surfaces, lows, lems = forms
-    limit = 0
-    while limit < dl.max_len and limit < len(win):
-        if limit and not _join_ok(text, win[limit - 1][3], win[limit][2]):
+    prefixes = dl.prefixes
+    win: list[tuple[str, _Word, int, int]] = []  # the words still a prefix of some key, joined
+    surfaces: list[str] = []
+    lows: list[str] = []
+    lems: list[str] = []
+    for tok in doc.tokens_from(k, j):
+        if len(win) == dl.max_len or (win and not _join_ok(text, win[-1][3], tok[2])):
             break
-        if not any(tuple(f[: limit + 1]) in dl.prefixes for f in forms):
+        surfaces.append(tok[0])
+        lows.append(tok[1].dl_low)
+        lems.append(tok[1].dl_lem)
+        if not (tuple(surfaces) in prefixes or tuple(lows) in prefixes or tuple(lems) in prefixes):
             break
-        limit += 1
+        win.append(tok)
+    limit = len(win)
+    if not win:
+        win.append(next(doc.tokens_from(k, j)))
     for n in range(limit, 0, -1):
         values = (
             dl.exact.get(tuple(surfaces[:n]))
