@@ -14,12 +14,20 @@ import tomllib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
-from operator import itemgetter
+from itertools import chain, compress, count
+from operator import itemgetter, methodcaller
 from pathlib import Path
+from re import _constants as _sre  # type: ignore[attr-defined]
+from re import _parser as _sre_parse  # type: ignore[attr-defined]
 from typing import Any
 
 from nlp.lemmas import lemma
 from nlp.places import find_delivery
+
+try:  # one C pass finds every rule literal (PyPI pyahocorasick); without it, one str.find loop per literal
+    import ahocorasick
+except ImportError:  # pragma: no cover - exercised by forcing the fallback in the tests
+    ahocorasick = None
 
 __all__ = ["CATEGORIES", "classify"]
 
@@ -143,7 +151,105 @@ def _gate(pattern: str) -> tuple[str, ...] | None:
 # where a run of digits starts.
 _DIGIT_LED = (r"\d(?<![\w.]\d)", r"\d(?<!\d\d)")
 _DIGIT_RUN_RE = re.compile(r"\d+")
-_first, _second = itemgetter(0), itemgetter(1)
+_first, _second, _third = itemgetter(0), itemgetter(1), itemgetter(2)
+_group = methodcaller("group")
+_MAX_WINDOW = 200  # a regex with longer matches is not run in windows
+_MAX_CACHED_CHUNK = 64  # longer whitespace-separated chunks are split without the chunk cache
+
+
+def _required(items: Any) -> list[str] | None:
+    """Literal strings one of which occurs in every match of a parsed regex (``re._parser``); None: unknown.
+
+    Conservative: consecutive literal characters form one string; a group, a repeat of at least one, and a
+    branch (all of whose alternatives have some) pass theirs on; anything else only ends a run.
+    """
+    found: list[list[str]] = []
+    run: list[str] = []
+    for op, av in items:
+        if op is _sre.LITERAL:
+            run.append(chr(av))
+            continue
+        if run:
+            found.append(["".join(run)])
+            run = []
+        sub: list[str] | None = None
+        if op is _sre.SUBPATTERN:
+            sub = _required(av[-1])
+        elif op is _sre.BRANCH:
+            alts = [_required(alt) for alt in av[1]]
+            sub = None if any(not a for a in alts) else [s for a in alts for s in a if a]
+        elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT) and av[0] >= 1:
+            sub = _required(av[2])
+        if sub:
+            found.append(sub)
+    if run:
+        found.append(["".join(run)])
+    if not found:
+        return None
+    return max(found, key=lambda lits: (min(map(len, lits)), -len(lits)))
+
+
+def _looks_ahead(items: Any) -> bool:
+    """Whether a parsed regex can test anything after its match end (look-aheads, anchors, group refs)."""
+    for op, av in items:
+        if op in (_sre.AT, _sre.GROUPREF, _sre.GROUPREF_EXISTS):
+            return True
+        if op in (_sre.ASSERT, _sre.ASSERT_NOT):
+            if av[0] >= 0 or _looks_ahead(av[1]):
+                return True
+        elif op is _sre.SUBPATTERN:
+            if _looks_ahead(av[-1]):
+                return True
+        elif op is _sre.BRANCH:
+            if any(_looks_ahead(alt) for alt in av[1]):
+                return True
+        elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT):
+            if _looks_ahead(av[2]):
+                return True
+        elif op is _sre.ATOMIC_GROUP and _looks_ahead(av):
+            return True
+    return False
+
+
+def _window_plan(pattern: str) -> tuple[int, tuple[str, ...]] | None:
+    """``(max match width, required literals)`` when ``pattern`` can be searched in windows, else None.
+
+    That needs: every match is 1 to ``_MAX_WINDOW`` characters long, contains one of the literals, and
+    depends on no character after its end (then ``search(text, pos, endpos)`` with ``endpos`` at least the
+    width past the start finds exactly the match ``finditer`` finds there).
+    """
+    parsed = _sre_parse.parse(pattern)
+    low, high = parsed.getwidth()
+    if low < 1 or high > _MAX_WINDOW or _looks_ahead(parsed):
+        return None
+    lits = _required(parsed)
+    return (high, tuple(dict.fromkeys(lits))) if lits else None
+
+
+@dataclass
+class _Slot:
+    """One regex run over the lower-cased post: a slang-prefix regex or one part of a rule regex."""
+
+    pattern: re.Pattern[str]
+    gate: tuple[str, ...] | None  # the part runs only when one of these literals occurs (None: always)
+    # where its matches can start: "literal" (at one of the gate literals), "digits" (at a run of digits),
+    # "window" (within `width` before one of `needs`) or "" (anywhere: finditer)
+    starts: str
+    width: int = 0
+    needs: tuple[str, ...] = ()
+    # a "literal" slot: literals one of which occurs in every match, when that is a stronger test than its
+    # gate (None: none known); the slot is tried only when one of them occurs in the post
+    live: tuple[str, ...] | None = None
+
+
+@dataclass
+class _Literal:
+    """What one scanned literal means where it is the longest literal starting at a position."""
+
+    closure: frozenset[str]  # the scanned literals that start there too (its prefixes among them)
+    slots: tuple[int, ...]  # "literal" slots whose gate literal starts there (and without a `live` test)
+    checked: tuple[int, ...]  # the same, with a `live` test
+    windows: tuple[int, ...]  # "window" slots one of whose required literals starts there
 
 
 @dataclass
@@ -156,7 +262,17 @@ class _Model:
     require: dict[str, list[list[str]]]
     priority: list[str]
     signals: dict[str, dict[str, float]]
-    literals: tuple[str, ...] = ()  # every gate literal and slang prefix: tested once per post
+    literals: tuple[str, ...] = ()  # every gate literal and slang prefix
+    slots: list[_Slot] = field(default_factory=list)  # prefix regexes first, then every rule part
+    prefix_slots: list[tuple[int, int]] = field(default_factory=list)  # (slot, rule index) per prefix regex
+    rule_slots: list[tuple[int, ...]] = field(default_factory=list)  # each rule's part slots, in order
+    digit_slots: tuple[int, ...] = ()
+    # finds the starts of digit runs and, in look-aheads there, each digit slot's match minus its first digit
+    digit_scanner: re.Pattern[str] | None = None
+    slot_rule: dict[int, int] = field(default_factory=dict)  # rule part slot -> rule index
+    lazy_slots: tuple[int, ...] = ()  # "window" and "" slots: run while replaying the rules
+    scan: dict[str, _Literal] = field(default_factory=dict)  # every literal the scan looks for
+    automaton: Any = None  # ahocorasick.Automaton over `scan`: value (len - 1, literal)
 
 
 @lru_cache(maxsize=100_000)
@@ -217,7 +333,59 @@ def _model() -> _Model:
     for _, _, lits in model.prefix_res:
         literals.update(lits)
     model.literals = tuple(sorted(literals))
+    _plan_scan(model)
     return model
+
+
+def _plan_scan(model: _Model) -> None:
+    """Slots, the literal table and the automaton that let :func:`_scan` run every regex in one pass."""
+    for pattern, idx, lits in model.prefix_res:
+        model.prefix_slots.append((len(model.slots), idx))
+        model.slots.append(_Slot(pattern, tuple(sorted(lits)), "literal"))
+    for rule in model.rules:
+        ids = []
+        for pattern, gate, starts in rule.parts:
+            slot = _Slot(pattern, gate, starts)
+            if not starts and (plan := _window_plan(pattern.pattern)) is not None:
+                slot.starts, (slot.width, slot.needs) = "window", plan
+            elif starts == "literal":
+                need = _required(_sre_parse.parse(pattern.pattern))
+                # worth a test only when it is not one of the gate literals and never a single character
+                if need and min(map(len, need)) >= 2 and not set(need) <= set(gate or ()):
+                    slot.live = tuple(dict.fromkeys(need))
+            model.slot_rule[len(model.slots)] = len(model.rule_slots)
+            ids.append(len(model.slots))
+            model.slots.append(slot)
+        model.rule_slots.append(tuple(ids))
+    slots = model.slots
+    model.digit_slots = tuple(i for i, s in enumerate(slots) if s.starts == "digits")
+    digit_res = [slots[i].pattern for i in model.digit_slots]
+    if digit_res and all(
+        r.pattern.startswith("\\d") and not r.groups and _sre_parse.parse(r.pattern[2:]).getwidth()[0] for r in digit_res
+    ):
+        # slot k's pattern is `\d` + rest (never empty): its match at a run start is that digit + the rest's match
+        model.digit_scanner = re.compile(
+            r"\d(?<!\d\d)" + "".join(f"(?:(?=({r.pattern[2:]}))|)" for r in digit_res)
+        )
+    model.lazy_slots = tuple(i for i, s in enumerate(slots) if s.starts in ("window", ""))
+    scanned = set(model.literals)
+    for slot in slots:
+        scanned.update(slot.gate or (), slot.needs, slot.live or ())
+    for lit in sorted(scanned):
+        closure = frozenset(p for p in scanned if lit.startswith(p))
+        led = [i for i, s in enumerate(slots) if s.starts == "literal" and closure.intersection(s.gate or ())]
+        model.scan[lit] = _Literal(
+            closure,
+            tuple(i for i in led if slots[i].live is None),
+            tuple(i for i in led if slots[i].live is not None),
+            tuple(i for i, s in enumerate(slots) if s.starts == "window" and closure.intersection(s.needs)),
+        )
+    if ahocorasick is not None:
+        automaton = ahocorasick.Automaton()
+        for lit in model.scan:
+            automaton.add_word(lit, (len(lit) - 1, lit))
+        automaton.make_automaton()
+        model.automaton = automaton
 
 
 @dataclass
@@ -252,21 +420,6 @@ def _word_info(word: str) -> _WordInfo:
     return low, lem, keyed, rules, phrases
 
 
-def _starting_at(pattern: re.Pattern[str], text: str, lits: Iterable[str]) -> Iterator[re.Match[str]]:
-    """The matches ``pattern.finditer(text)`` gives when every match starts with one of ``lits``.
-
-    Only the places where a literal occurs are tried (``str.find`` instead of a regex attempt at every
-    character); ``match(text, pos)`` still sees the text before ``pos``, so look-behinds behave the same.
-    """
-    starts: set[int] = set()
-    for lit in lits:
-        pos = text.find(lit)
-        while pos >= 0:
-            starts.add(pos)
-            pos = text.find(lit, pos + 1)
-    return _matches_at(pattern, text, sorted(starts))
-
-
 def _matches_at(pattern: re.Pattern[str], text: str, starts: list[int]) -> Iterator[re.Match[str]]:
     """``pattern.finditer(text)`` when ``starts`` (ascending) holds every place a match can start."""
     end = 0
@@ -279,6 +432,131 @@ def _matches_at(pattern: re.Pattern[str], text: str, starts: list[int]) -> Itera
             end = m.end()
 
 
+@lru_cache(maxsize=100_000)
+def _chunk_info(chunk: str) -> tuple[_WordInfo, ...]:
+    """The word infos of one whitespace-free chunk (a word never spans whitespace)."""
+    return tuple(map(_word_info, _TOKEN_RE.findall(chunk)))
+
+
+def _word_infos(text: str) -> list[_WordInfo]:
+    """``_word_info`` of every ``_TOKEN_RE`` word of ``text``, in order."""
+    chunks = text.split()
+    if chunks and max(map(len, chunks)) <= _MAX_CACHED_CHUNK:
+        return list(chain.from_iterable(map(_chunk_info, chunks)))
+    return list(map(_word_info, _TOKEN_RE.findall(text)))
+
+
+def _start_of(hit: tuple[int, tuple[int, str]]) -> tuple[int, str]:
+    end, (back, lit) = hit
+    return end - back, lit
+
+
+def _literal_starts(lowered: str, model: _Model) -> dict[int, str]:
+    """Position -> the longest scanned literal that starts there (the others there are its prefixes)."""
+    if model.automaton is not None:
+        # The automaton reports hits by end position, so of two hits at one start the longer comes last.
+        return dict(map(_start_of, model.automaton.iter(lowered)))
+    return _literal_starts_slow(lowered, model)
+
+
+def _literal_starts_slow(lowered: str, model: _Model) -> dict[int, str]:
+    """:func:`_literal_starts` without the automaton: one ``str.find`` loop per literal."""
+    at: dict[int, str] = {}
+    for lit in model.scan:
+        pos = lowered.find(lit)
+        while pos >= 0:
+            if len(lit) > len(at.get(pos, "")):
+                at[pos] = lit
+            pos = lowered.find(lit, pos + 1)
+    return at
+
+
+def _windowed(pattern: re.Pattern[str], text: str, needs: list[int], width: int) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(text)`` for a "window" slot, given where its required literals start (ascending).
+
+    A match is at most ``width`` long and holds one of those literals, so it starts in ``[q - width + 1, q]``
+    for one of their starts ``q``; each run of such windows is searched with ``endpos`` ``width`` past its
+    last possible start, which cuts off no match starting in it (the pattern looks at nothing after its end).
+    """
+    cur, i, n, size = 0, 0, len(needs), len(text)
+    while i < n:
+        lo, hi = max(cur, needs[i] - width + 1), needs[i]
+        i += 1
+        while i < n and needs[i] - width <= hi:
+            hi = needs[i]
+            i += 1
+        while lo <= hi:
+            m = pattern.search(text, lo, min(size, hi + width))
+            if m is None or m.start() > hi:
+                break
+            yield m
+            cur = lo = m.end()
+
+
+def _scan(lowered: str, model: _Model) -> tuple[set[str], dict[int, list[str]], dict[int, list[int]]]:
+    """``(present literals, slot -> matched texts, window slot -> required-literal starts)`` of one post.
+
+    Every "literal" slot is tried at the places where one of its gate literals starts, in one pass over
+    the literal hits, and only when a literal every match of it holds occurs; the "digits" slots at the
+    starts of digit runs, all in one ``match`` call there. A slot's matches are those its ``finditer``
+    would give (non-overlapping, in text order).
+    """
+    at = _literal_starts(lowered, model)
+    scan = model.scan
+    present: set[str] = set().union(*[scan[lit].closure for lit in set(at.values())])
+    found: dict[int, list[str]] = {}
+    ends: dict[int, int] = {}
+    needs: dict[int, list[int]] = {}
+    slots = model.slots
+    todo: dict[str, tuple[int, ...]] = {}
+    for pos in sorted(at):
+        lit = at[pos]
+        info = scan[lit]
+        tried = todo.get(lit)
+        if tried is None:
+            tried = todo[lit] = info.slots + tuple(
+                i for i in info.checked if not present.isdisjoint(slots[i].live or ())
+            )
+        for slot in tried:
+            if pos < ends.get(slot, 0):
+                continue
+            m = slots[slot].pattern.match(lowered, pos)
+            if m is not None:
+                found.setdefault(slot, []).append(m.group())
+                ends[slot] = m.end()
+        for slot in info.windows:
+            needs.setdefault(slot, []).append(pos)
+    if model.digit_slots:
+        _digit_scan(lowered, model, found)
+    return present, found, needs
+
+
+def _digit_scan(lowered: str, model: _Model, found: dict[int, list[str]]) -> None:
+    """The matches of the "digits" slots: tried where a run of digits starts."""
+    digit_slots = model.digit_slots
+    if model.digit_scanner is None:
+        runs = [m.start() for m in _DIGIT_RUN_RE.finditer(lowered)]
+        for slot in digit_slots:
+            matched = [m.group() for m in _matches_at(model.slots[slot].pattern, lowered, runs)]
+            if matched:
+                found[slot] = matched
+        return
+    texts: list[list[str]] = [[] for _ in digit_slots]
+    ends = [0] * len(digit_slots)
+    for m in model.digit_scanner.finditer(lowered):
+        if m.lastindex is None:
+            continue  # no slot matches at this run
+        pos, groups, digit = m.start(), m.groups(), m.group()
+        for k in compress(count(), groups):
+            if pos >= ends[k]:
+                text = digit + groups[k]
+                texts[k].append(text)
+                ends[k] = pos + len(text)
+    for slot, matched in zip(digit_slots, texts, strict=True):
+        if matched:
+            found[slot] = matched
+
+
 def _rule_hits(text: str, model: _Model) -> dict[int, list[str]]:
     """Rule index -> distinct matched terms (surface forms), in text order."""
     hits: dict[int, list[str]] = {}
@@ -288,43 +566,46 @@ def _rule_hits(text: str, model: _Model) -> dict[int, list[str]]:
         if term not in terms:
             terms.append(term)
 
-    infos = list(map(_word_info, _TOKEN_RE.findall(text)))
-    lows = list(map(_first, infos))
-    lems = list(map(_second, infos))
-    for i, (low, _, keyed, rules, phrases) in enumerate(infos):
-        if not keyed:
-            continue
+    infos = _word_infos(text)
+    lows: list[str] | None = None
+    lems: list[str] = []
+    for i in compress(count(), map(_third, infos)):  # only the words that are a rule term or start a phrase
+        low, _, _, rules, phrases = infos[i]
         for idx in rules:
             note(idx, low)
-        for phrase, idx in phrases:
-            n = len(phrase)
-            if tuple(lows[i : i + n]) == phrase or tuple(lems[i : i + n]) == phrase:
-                note(idx, " ".join(lows[i : i + n]))
+        if phrases:
+            if lows is None:
+                lows, lems = list(map(_first, infos)), list(map(_second, infos))
+            for phrase, idx in phrases:
+                n = len(phrase)
+                if tuple(lows[i : i + n]) == phrase or tuple(lems[i : i + n]) == phrase:
+                    note(idx, " ".join(lows[i : i + n]))
     lowered = text.lower().replace("ё", "е")
-    # Which gate literals and slang prefixes occur at all: a regex runs only where one of its own does.
-    present = {lit for lit in model.literals if lit in lowered}
-    digit_starts: list[int] | None = None  # where a run of digits starts: computed when first needed
-    for pattern, idx, lits in model.prefix_res:
-        if present.isdisjoint(lits):
-            continue
-        for m in _starting_at(pattern, lowered, present.intersection(lits)):
-            note(idx, m.group())
-    for idx, rule in enumerate(model.rules):
+    present, found, needs = _scan(lowered, model)
+    for slot, idx in model.prefix_slots:
+        for term in found.pop(slot, ()):
+            note(idx, term)
+    slots, slot_rule = model.slots, model.slot_rule
+    # Only rules with a match, or with a slot that still has to run, can note anything.
+    active = {slot_rule[slot] for slot in found}
+    active.update(slot_rule[slot] for slot in model.lazy_slots if slot_rule[slot] not in active
+                  and (slots[slot].starts != "window" or slot in needs))
+    for idx in sorted(active):
+        rule = model.rules[idx]
         if rule.gate is not None and present.isdisjoint(rule.gate):
-            continue  # a cheap substring test spares a regex pass over the whole post
-        for pattern, gate, starts in rule.parts:
-            if gate is not None and present.isdisjoint(gate):
+            continue  # none of its literals occurs
+        for slot in model.rule_slots[idx]:
+            part = slots[slot]
+            if part.gate is not None and present.isdisjoint(part.gate):
                 continue
-            if starts == "literal" and gate:
-                found: Iterable[re.Match[str]] = _starting_at(pattern, lowered, present.intersection(gate))
-            elif starts == "digits":
-                if digit_starts is None:
-                    digit_starts = [m.start() for m in _DIGIT_RUN_RE.finditer(lowered)]
-                found = _matches_at(pattern, lowered, digit_starts)
+            if part.starts == "window":
+                texts: Iterable[str] = map(_group, _windowed(part.pattern, lowered, needs.get(slot, []), part.width))
+            elif part.starts:
+                texts = found.get(slot, ())
             else:
-                found = pattern.finditer(lowered)
-            for m in found:
-                note(idx, " ".join(m.group().split()))
+                texts = map(_group, part.pattern.finditer(lowered))
+            for term in texts:
+                note(idx, " ".join(term.split()))
                 if len(hits[idx]) >= _MAX_REASONS_PER_RULE:
                     break
             if len(hits.get(idx, ())) >= _MAX_REASONS_PER_RULE:
