@@ -11,14 +11,20 @@ from __future__ import annotations
 
 import bisect
 import re
+from bisect import bisect_left, bisect_right
 from functools import lru_cache
+from operator import attrgetter, itemgetter, le
 from pathlib import Path
 from typing import Any
 
-from nlp.prices import Price, to_usd
+from nlp.prices import Price, rates
 from nlp.quantities import Quantity
 
-_SEGMENT_BREAK = re.compile(r"\n|\s/\s|\||;|•|,\s|\s-{2,}\s")
+# A segment break: a line break, " / ", "|", ";", "•", ", " or " -- " (the alternatives of
+# ``\n|\s/\s|\||;|•|,\s|\s-{2,}\s`` in that order), written as the class of their first characters
+# followed by look-behinds that say which alternative may go on, so that ``re`` skips in C to those
+# characters instead of trying every position.
+_SEGMENT_BREAK = re.compile(r"[\s|;•,](?:(?<=[\n|;•])|(?<=,)\s|(?<=\s)(?:/|-{2,})\s)")
 
 
 def _segments(text: str) -> list[int]:
@@ -38,6 +44,106 @@ def bind_offers(text: str, drugs: list[dict[str, Any]], quantities: list[Quantit
     if not prices or not drugs:
         return []
     seg_starts = _segments(text)
+    masses = [q for q in quantities if q.grams is not None]
+    counts = [q for q in quantities if q.grams is None]
+    drug_starts = list(map(_START_KEY, drugs))
+    m_starts, m_ends = list(map(_START, masses)), list(map(_END, masses))
+    c_starts, c_ends = list(map(_START, counts)), list(map(_END, counts))
+    if not (_ascending(drug_starts) and _ascending(m_starts) and _ascending(m_ends) and _ascending(c_starts)
+            and _ascending(c_ends)):
+        return _bind_by_segment_lists(text, drugs, quantities, prices, seg_starts)
+    # Everything in text order (as the extractor passes it): the items of a segment are a slice of each list,
+    # found by bisecting, and "nearest before/after" is a bisection within that slice.
+    n_segs = len(seg_starts)
+    n_masses, n_counts, n_drugs = len(masses), len(counts), len(drugs)
+    only_mass = masses[0] if n_masses == 1 and len(prices) == 1 else None
+    usd_per_unit = rates()["usd_per_unit"]
+    wage_words = _wage_low_re()
+    low = text.lower() if _NOT_SAFE_RE.search(text) is None else None
+    maybe_wage = low is None or wage_words.search(low) is not None
+    offers: list[dict[str, Any]] = []
+    for price in prices[:MAX_OFFERS]:
+        p_start, p_end = price.start, price.end
+        if maybe_wage:
+            if low is None:
+                if _is_wage(text, price):
+                    continue
+            elif wage_words.search(low, max(0, p_start - _WAGE_WINDOW), p_end + _WAGE_WINDOW) is not None:
+                continue
+        k = bisect_right(seg_starts, p_start)  # the price's segment is k - 1
+        seg_lo = seg_starts[k - 1] if k else _BEFORE_TEXT
+        qty = None
+        if n_masses:
+            lo = bisect_left(m_starts, seg_lo)
+            hi = bisect_left(m_starts, seg_starts[k]) if k < n_segs else n_masses
+            j = bisect_right(m_ends, p_start, lo, hi)
+            if j > lo:
+                qty = masses[j - 1]
+            else:
+                j = bisect_left(m_starts, p_end, lo, hi)
+                qty = masses[j] if j < hi else None
+        if qty is None:
+            qty = only_mass
+        count = None
+        if n_counts:
+            lo = bisect_left(c_starts, seg_lo)
+            hi = bisect_left(c_starts, seg_starts[k]) if k < n_segs else n_counts
+            j = bisect_right(c_ends, p_start, lo, hi)
+            if j > lo:
+                count = counts[j - 1]
+            else:
+                j = bisect_left(c_starts, p_end, lo, hi)
+                count = counts[j] if j < hi else None
+        # The drug: the last mention of the segment before the price, else the segment's first mention,
+        # else the last mention before the price, else the document's first.
+        lo = bisect_left(drug_starts, seg_lo)
+        hi = bisect_left(drug_starts, seg_starts[k]) if k < n_segs else n_drugs
+        before = bisect_left(drug_starts, p_start)
+        if lo < hi:
+            drug = drugs[min(hi, before) - 1 if min(hi, before) > lo else lo]
+        else:
+            drug = drugs[before - 1 if before > 0 else 0]
+        offers.append(_offer(text, price, drug, qty, count, usd_per_unit.get(price.currency)))
+    return offers
+
+
+def _offer(text: str, price: Price, drug: dict[str, Any], qty: Quantity | None, count: Quantity | None,
+           rate: float | None) -> dict[str, Any]:
+    """One offer dict; ``rate`` is the price currency's USD rate (None: unknown currency)."""
+    grams = round(qty.grams, 6) if qty is not None and qty.grams is not None else None
+    dose_mg = None
+    if qty is not None and qty.unit in ("mg", "ug"):
+        # "Xanax 2mg", "LSD 150ug", "2mg x 30 pills": a dose per unit, not the mass sold.
+        dose_mg, grams = round(qty.value if qty.unit == "mg" else qty.value / 1000.0, 6), None
+    per = _PER_UNIT.match(text, price.end)
+    if per is not None:
+        # "2200р/г", "$40/g", "$90 per gram", "$50/8th": the price of one unit of mass.
+        grams = _UNIT_GRAMS.get(per.group(1).lower(), grams)
+    usd = None if rate is None else round(price.amount * rate, 2)  # as prices.to_usd
+    offer: dict[str, Any] = {"substance": drug["substance"], "grams": grams, "amount": price.amount,
+                             "currency": price.currency, "usd": usd,
+                             "usd_per_gram": round(usd / grams, 2) if usd is not None and grams else None}
+    if count is not None:
+        offer["units"] = count.value
+        offer["unit"] = count.unit
+    if dose_mg is not None:
+        offer["dose_mg"] = dose_mg
+    return offer
+
+
+_BEFORE_TEXT = float("-inf")  # where "segment -1" (offsets below 0) begins
+_START_KEY = itemgetter("start")
+_START = attrgetter("start")
+_END = attrgetter("end")
+
+
+def _ascending(values: list[int]) -> bool:
+    return all(map(le, values, values[1:]))
+
+
+def _bind_by_segment_lists(text: str, drugs: list[dict[str, Any]], quantities: list[Quantity],
+                           prices: list[Price], seg_starts: list[int]) -> list[dict[str, Any]]:
+    """:func:`bind_offers` for mentions or quantities not in text order: per-segment lists, same rules."""
 
     def seg(pos: int) -> int:
         return bisect.bisect_right(seg_starts, pos) - 1
@@ -60,28 +166,8 @@ def bind_offers(text: str, drugs: list[dict[str, Any]], quantities: list[Quantit
             qty = masses[0]
         count = _nearest(count_by_seg.get(p_seg), price)
         drug = drugs[_nearest_drug(drug_by_seg.get(p_seg, []), drug_starts, price)]
-        grams = round(qty.grams, 6) if qty is not None and qty.grams is not None else None
-        dose_mg = None
-        if qty is not None and qty.unit in ("mg", "ug"):
-            # "Xanax 2mg", "LSD 150ug", "2mg x 30 pills": a dose per unit, not the mass sold.
-            dose_mg, grams = round(qty.value if qty.unit == "mg" else qty.value / 1000.0, 6), None
-        per = _PER_UNIT.match(text, price.end)
-        if per is not None:
-            # "2200р/г", "$40/g", "$90 per gram", "$50/8th": the price of one unit of mass.
-            grams = _UNIT_GRAMS.get(per.group(1).lower(), grams)
-        usd = to_usd(price.amount, price.currency)
-        offer: dict[str, Any] = {"substance": drug["substance"], "grams": grams, "amount": price.amount,
-                                 "currency": price.currency, "usd": usd,
-                                 "usd_per_gram": round(usd / grams, 2) if usd is not None and grams else None}
-        if count is not None:
-            offer["units"] = count.value
-            offer["unit"] = count.unit
-        if dose_mg is not None:
-            offer["dose_mg"] = dose_mg
-        offers.append(offer)
+        offers.append(_offer(text, price, drug, qty, count, rates()["usd_per_unit"].get(price.currency)))
     return offers
-
-
 
 
 _PER_UNIT = re.compile(r"[ \u00a0]?(?:/|per |a |за |за 1 )[ \u00a0]?"
@@ -108,10 +194,25 @@ def _wage_words() -> tuple[str, ...]:
     return tuple(w.lower() for w in _wage_file_words())
 
 
+@lru_cache(maxsize=1)
+def _wage_low_re() -> re.Pattern[str]:
+    """The wage words, lower-cased, case-sensitive: for lower-cased text made of :data:`_NOT_SAFE_RE`'s
+    complement (see there), a match in a window is exactly a match of :func:`_wage_re` in the original."""
+    return re.compile("|".join(re.escape(w) for w in _wage_words()))
+
+
 # ASCII and basic Cyrillic: for text made only of these characters, a case-insensitive match of the wage
 # words is exactly a substring test on lower-cased text (str.lower maps each of them to one character,
 # and none of them has another case-insensitive equivalent in this range: ſ, K, ı, ᲀ ... lie outside).
 _NOT_PLAIN_RE = re.compile(r"[^\x00-\x7f\u0400-\u04ff]")
+# The same plus characters without case (Latin-1 punctuation but the micro sign, ×, ÷, general punctuation,
+# currency signs, arrows, technical and box-drawing symbols, dingbats, variation selectors, emoji): each
+# lower-cases to itself and matches no ASCII or Cyrillic letter case-insensitively (tests check every one),
+# so lower-casing such text keeps every offset and a case-sensitive search of the lower-cased wage words
+# in it finds what the case-insensitive regex finds in the original.
+_NOT_SAFE_RE = re.compile(r"[^\x00-\x7f\u00a0-\u00b4\u00b6-\u00bf\u00d7\u00f7\u0400-\u04ff\u2000-\u206f"
+                          r"\u20a0-\u20cf\u2190-\u23ff\u2500-\u27bf\u2b00-\u2bff\ufe00-\ufe0f"
+                          r"\U0001f000-\U0001faff]")
 
 
 def _is_wage(text: str, price: Price) -> bool:

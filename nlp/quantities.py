@@ -18,7 +18,10 @@ DATA_DIR = Path(__file__).parent / "data"
 # The first digit is matched before the look-behind (``\d(?<![\w.,/]\d)`` = "a digit not preceded by
 # a word character, dot, comma or slash"): a pattern that starts with a character class lets ``re``
 # skip ahead to the next digit instead of trying every position.
-NUMBER = r"\d(?<![\w.,/]\d)(?:\d{0,2}(?:[ \u00a0\u202f.,]\d{3})+(?![\d])|\d{0,11}(?:[.,]\d{1,6})?)(?![\d])"
+NUMBER_HEAD = r"\d(?<![\w.,/]\d)"
+# What follows the first digit of a number (so a regex that has consumed that digit can go on with it).
+NUMBER_REST = r"(?:\d{0,2}(?:[ \u00a0\u202f.,]\d{3})+(?![\d])|\d{0,11}(?:[.,]\d{1,6})?)(?![\d])"
+NUMBER = NUMBER_HEAD + NUMBER_REST
 # Optional blank between a number and its unit or currency: never a line break.
 GAP = r"[ \u00a0\u202f]?"
 _FRACTION = re.compile(r"^(\d{1,2})/(\d{1,2})$")
@@ -38,6 +41,8 @@ class Quantity:
 
 def parse_number(raw: str) -> float | None:
     """A float from a number written with either thousands convention; None if it is not one."""
+    if raw.isdecimal():  # digits only (the common case): what the general path below returns too
+        return float(raw)
     raw = raw.strip()
     if _THOUSANDS.fullmatch(raw) and not raw.startswith("0"):
         # "1,5" never reaches here (needs three digits after the separator); "1.500" is 1500.
@@ -60,24 +65,42 @@ def units(data_dir: Path = DATA_DIR) -> dict[str, tuple[str, float | None]]:
     return table
 
 
+def literal_alternatives(tokens: list[str]) -> str:
+    """A regex matching the ``tokens`` as ``tok1|tok2|...`` does (same choice, same order), that fails fast.
+
+    The alternation is led by a look-ahead for the tokens' first characters: where the next character
+    starts no token, one class test fails it instead of a test per token (on a failed unit after every
+    number, the ~80 units cost that many tests per backtracking step).
+    """
+    if not tokens or not all(tokens):
+        raise ValueError("literal_alternatives needs non-empty tokens")
+    firsts = "".join(re.escape(c) for c in sorted({t[0] for t in tokens}))
+    return f"(?=[{firsts}])(?:{'|'.join(re.escape(t) for t in tokens)})"
+
+
 @lru_cache(maxsize=4)
 def _quantity_re(data_dir: Path = DATA_DIR) -> re.Pattern[str]:
-    alts = "|".join(re.escape(u) for u in sorted(units(data_dir), key=len, reverse=True))
+    alts = literal_alternatives(sorted(units(data_dir), key=len, reverse=True))
     fraction = r"\d(?<![\w.,/]\d)\d?/\d{1,2}"
     return re.compile(rf"(?P<num>{fraction}|{NUMBER}){GAP}(?P<unit>{alts})(?![^\W\d_])")
 
 
+@lru_cache(maxsize=4096)
+def _reading(raw: str, token: str, data_dir: Path) -> tuple[float, str, float | None] | None:
+    """(value, canonical unit, grams) of a matched number and unit token; None if the number is not one."""
+    frac = _FRACTION.match(raw)
+    value = int(frac.group(1)) / int(frac.group(2)) if frac and int(frac.group(2)) else parse_number(raw)
+    if value is None:
+        return None
+    unit, per = units(data_dir)[token]
+    return value, unit, value * per if per is not None else None
+
+
 def find_quantities(norm_text: str, data_dir: Path = DATA_DIR) -> list[Quantity]:
     """Quantities in lower-cased normalised text, in order."""
-    table = units(data_dir)
     out: list[Quantity] = []
     for m in _quantity_re(data_dir).finditer(norm_text):
-        raw = m.group("num")
-        frac = _FRACTION.match(raw)
-        value = int(frac.group(1)) / int(frac.group(2)) if frac and int(frac.group(2)) else parse_number(raw)
-        if value is None:
-            continue
-        unit, per = table[m.group("unit")]
-        grams = value * per if per is not None else None
-        out.append(Quantity(value, unit, grams, m.start(), m.end()))
+        got = _reading(*m.groups(), data_dir)
+        if got is not None:
+            out.append(Quantity(*got, *m.span()))
     return out
