@@ -430,14 +430,29 @@ def _chunk_uncached(chunk: str, mask: bool = True) -> _Chunk:
 
 
 _CHUNK_MAX = 64  # longer chunks are not cached (bounded memory on junk and hostile input)
-_chunk = lru_cache(maxsize=200_000)(_chunk_uncached)
+_CHUNK_CACHE_MAX = 200_000
+# Chunk text -> record, for posts that mask handles (the usual case). A plain dict (``map(dict.get)`` costs
+# half an lru_cache lookup), emptied when full.
+_chunks: dict[str, _Chunk] = {}
+_chunks_get = _chunks.get
 _HOT = attrgetter("hot")
+
+
+def _chunk(chunk: str) -> _Chunk:
+    rec = _chunks_get(chunk)
+    if rec is None:
+        rec = _chunk_uncached(chunk)
+        if len(chunk) <= _CHUNK_MAX:
+            if len(_chunks) >= _CHUNK_CACHE_MAX:
+                _chunks.clear()
+            _chunks[chunk] = rec
+    return rec
 
 
 class _Doc:
     """One post (or shipping segment) split into chunks; offsets and neighbours worked out on demand."""
 
-    __slots__ = ("text", "chunks", "short", "recs", "hot", "cum", "_caps", "_runs")
+    __slots__ = ("text", "chunks", "recs", "hot", "cum", "_caps", "_runs")
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -445,15 +460,13 @@ class _Doc:
         # Handles and URLs are masked only in posts holding "@", "_" or "/" (a bare ".onion" address in a
         # post without them is not); chunks without any of the four come out the same either way.
         mask = "@" in text or "_" in text or "/" in text or ".onion" not in text
-        self.short = max(map(len, chunks)) <= _CHUNK_MAX
-        if mask and self.short:
-            self.recs = recs = list(map(_chunk, chunks))
+        if mask:
+            recs: list[_Chunk] = list(map(_chunks_get, chunks))
+            if not all(recs):  # some chunk not seen yet (a record is always true)
+                recs = [rec or _chunk(c) for rec, c in zip(recs, chunks, strict=True)]
         else:
-            recs = [
-                _chunk(c) if len(c) <= _CHUNK_MAX and (mask or ".onion" not in c) else _chunk_uncached(c, mask)
-                for c in chunks
-            ]
-            self.recs = recs
+            recs = [_chunk(c) if ".onion" not in c else _chunk_uncached(c, False) for c in chunks]
+        self.recs = recs
         self.hot = hot = list(compress(range(len(recs)), map(_HOT, recs)))
         # chunk k starts at cum[k] + k (k spaces before it)
         self.cum = list(accumulate(map(len, chunks), initial=0)) if hot else []
@@ -514,7 +527,7 @@ class _Doc:
             else:
                 chunks = self.chunks
                 counts = (
-                    map(_caps_counts, chunks) if self.short
+                    map(_caps_counts, chunks) if max(map(len, chunks)) <= _CHUNK_MAX
                     else (_caps_counts(c) if len(c) <= _CHUNK_MAX else _caps_counts_uncached(c) for c in chunks)
                 )
                 letters, upper, words, capitalised = map(sum, zip(*counts, strict=True))
