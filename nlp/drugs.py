@@ -261,8 +261,9 @@ class _Words:
 
     __slots__ = ("parts", "lead", "words", "_part", "_pos")
 
-    def __init__(self, text: str) -> None:
-        parts = _SEPARATORS.split(text)
+    def __init__(self, text: str, parts: list[str] | None = None) -> None:
+        if parts is None:
+            parts = _SEPARATORS.split(text)
         self.parts = parts
         self.lead = 0 if parts[0] else 2  # index in ``parts`` of the first word
         words = parts[self.lead :: 2]
@@ -296,7 +297,7 @@ def find_drugs(original: str, norm: Normalized, lex: DrugLexicon, lang: str = ""
     Each mention: substance, class, nps, form, text, start, end (offsets into ``original``).
     """
     text = norm.text
-    toks = _Words(text)
+    toks = _Words(text, norm.parts)  # the normaliser's split of the same text when it made one
     words = toks.words
     entries = lex.entries
     hits: list[_Hit] = []

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from array import array
 from collections.abc import Callable, Container
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 # Characters that carry no visible letter and are used to break up words ("м\u200bеф").
 _INVISIBLE = frozenset("\u00ad\u200b\u200c\u200d\u2060\ufeff\ufe0e\ufe0f\u180e")
@@ -37,6 +38,7 @@ _LEET_LAT = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a
 _LEET_CYR = {"0": "о", "1": "і", "3": "е", "4": "ч", "6": "б", "@": "а", "$": "ѕ"}
 
 _LATIN = re.compile(r"[a-z]")
+_LATIN_RUN = re.compile(r"[a-z]+")
 _CYRILLIC = re.compile(r"[а-яёіїєґѕјԁ]")
 # A Latin letter next to a Cyrillic one: the cheap, linear test for a mixed-script word.
 _MIXED_PAIR = re.compile(r"[a-z][а-яёіїєґѕјԁ]|[а-яёіїєґѕјԁ][a-z]")
@@ -47,6 +49,9 @@ _WORD_CHARS = re.compile(r"[^\W_]+")
 # Single letters separated by one or two separator characters, at least three letters.
 _SPLIT_LETTERS = re.compile(r"(?<![^\W_])[^\W\d_](?:[ .\-_*·•/|]{1,2}[^\W\d_]){2,}(?![^\W_])")
 _SEPARATORS = frozenset(" .-_*·•/|")
+# Words ([^\W_]+ runs) and the gaps between them: split() with this captured complement alternates
+# word, gap, word, ... (the first and last word may be empty).
+_WORD_SPLIT = re.compile(r"([\W_]+)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +61,9 @@ class Normalized:
     text: str
     original_length: int
     index: list[int] | None = None  # index[i]: original offset where normalised char i comes from
+    # ``_WORD_SPLIT.split(text)`` when the normaliser computed it anyway (None: not computed); readers
+    # that need the words of ``text`` reuse it instead of scanning the text again.
+    parts: list[str] | None = field(default=None, compare=False, repr=False)
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """Map a ``[start, end)`` span of the normalised text to the original text."""
@@ -151,14 +159,23 @@ def _word_at(text: str, pos: int) -> tuple[int, int]:
 
 
 def _fold_mixed(text: str) -> str:
+    """Fold every word holding a Latin letter next to a Cyrillic one (a ``_MIXED_PAIR``), in text order.
+
+    Such a pair borders a run of Latin letters, so only the (few, in Cyrillic text) Latin runs are visited:
+    a run with a Cyrillic letter right before or after it lies in a mixed word.
+    """
     if not (_LATIN.search(text) and _CYRILLIC.search(text)):
         return text
     pieces: list[str] = []
     last = 0
-    for m in _MIXED_PAIR.finditer(text):
-        if m.start() < last:
+    cyrillic_at = _CYRILLIC.match
+    for m in _LATIN_RUN.finditer(text):
+        run_start, run_end = m.span()
+        if run_start < last:
             continue
-        start, end = _word_at(text, m.start())
+        if not ((run_start and cyrillic_at(text, run_start - 1)) or cyrillic_at(text, run_end)):
+            continue
+        start, end = _word_at(text, run_start)
         if start < last:
             continue
         pieces.append(text[last:start])
@@ -219,20 +236,48 @@ def _fold_runs(text: str, matches: list[re.Match[str]]) -> str:
     return "".join(chars)
 
 
+_ONE = array("I", [1]).tobytes()
+_THREE_ONES = _ONE * 3
+
+
+def _may_split_letters(parts: list[str]) -> bool:
+    """False when ``_SPLIT_LETTERS`` cannot match ``parts`` (a ``_WORD_SPLIT`` split): a match is three or
+    more consecutive one-letter words (not digits) with gaps of one or two characters.
+
+    Three one-character words in a row are found as a byte pattern in the array of word lengths (one C
+    pass); only those triples are looked at in Python.
+    """
+    words = parts[::2]
+    lengths = array("I", map(len, words)).tobytes()
+    size = len(_ONE)
+    pos = lengths.find(_THREE_ONES)
+    while pos >= 0:
+        k, misaligned = divmod(pos, size)
+        if (not misaligned and not any(w.isdecimal() for w in words[k : k + 3])
+                and len(parts[2 * k + 1]) <= 2 and len(parts[2 * k + 3]) <= 2):
+            return True
+        pos = lengths.find(_THREE_ONES, pos + 1)
+    return False
+
+
 def _join_split_letters(text: str, index: list[int] | None, keep: Callable[[str], bool] | None,
-                        prefixes: Container[str] | None) -> tuple[str, list[int] | None]:
+                        prefixes: Container[str] | None) -> tuple[str, list[int] | None, list[str] | None]:
+    """Join split-letter runs; also returns ``_WORD_SPLIT.split`` of the text when no run was found."""
+    parts = _WORD_SPLIT.split(text)
+    matches = list(_SPLIT_LETTERS.finditer(text)) if _may_split_letters(parts) else []
+    if not matches:
+        return text, index, parts
     drop: set[int] = set()  # separator positions inside joined pieces
-    matches = list(_SPLIT_LETTERS.finditer(text))
-    if matches and _LATIN.search(text) and _CYRILLIC.search(text):
+    if _LATIN.search(text) and _CYRILLIC.search(text):
         text = _fold_runs(text, matches)
     for m in matches:
         for piece in _known_pieces(text, m, keep, prefixes):
             drop.update(p for p in range(piece[0], piece[-1]) if text[p] in _SEPARATORS)
     if not drop:
-        return text, index
+        return text, index, None
     base = index if index is not None else list(range(len(text)))
     keep_pos = [p for p in range(len(text)) if p not in drop]
-    return "".join(text[p] for p in keep_pos), [base[p] for p in keep_pos]
+    return "".join(text[p] for p in keep_pos), [base[p] for p in keep_pos], None
 
 
 def normalize(text: str, keep_joined: Callable[[str], bool] | None = None,
@@ -247,8 +292,8 @@ def normalize(text: str, keep_joined: Callable[[str], bool] | None = None,
     if any(c in norm for c in "0134567@$"):
         norm = _LEET.sub(_leet, norm)
     norm = _fold_mixed(norm)
-    norm, index = _join_split_letters(norm, index, keep_joined, prefixes)
-    return Normalized(norm, len(text), index)
+    norm, index, parts = _join_split_letters(norm, index, keep_joined, prefixes)
+    return Normalized(norm, len(text), index, parts)
 
 
 def words(norm: str) -> list[tuple[str, int, int]]:
