@@ -327,3 +327,59 @@ def test_title_case_listing_titles_do_not_make_common_words_places() -> None:
     assert find_places("1x THC Bath Bomb Georgia Pie Terp Sauce", "en") == []
     assert find_places("35 Each, 1mL THC Distillate Oral Syringes", "en") == []
     assert _names("Cookies Premium Cartridge Shipped From Germany", "en") == [("Germany", "DE")]
+
+
+# The per-post work is done per space-separated chunk (cached); these pin that the chunks laid end to end
+# give what a scan of the whole text gives.
+_CHUNK_TEXTS = [
+    "Закладки в Бишкеке и Нижнем Новгороде, Ростове-на-Дону; пишите @berlin_shop или t.me/paris_coco",
+    "Chemist abcdefghijklmnop.onion Phoenix 250mg",  # a bare .onion address, no "@", "_" or "/": not masked
+    "Chemist abcdefghijklmnop.onion Phoenix 250mg @x",  # the same address in a post that masks handles
+    "Москва\nдоставка\tкурьер\u00a0Питер  двойной  пробел x@mail.ru, it's O’Neil’s " + "я" * 80 + " Орёл",
+    " ведущий и хвостовой пробел ",
+    "",
+]
+
+
+@pytest.mark.parametrize("text", _CHUNK_TEXTS)
+def test_chunk_tokens_and_run_starts_equal_whole_text_scans(text: str) -> None:
+    doc = places._Doc(text)
+    got: list[tuple[str, int, int]] = []
+    for k, rec in enumerate(doc.recs):
+        got += [(t[2], doc.base(k) + t[0], doc.base(k) + t[1]) for t in rec.toks]
+    mask = "@" in text or "_" in text or "/" in text
+    assert got == [tuple(t) for t in places._tokens_uncached(text, mask)]
+    want: list[list[int]] = [[], [], [], [], []]
+    for m in places._LETTER_RUN_RE.finditer(text):
+        info = places._run_info(m.group())
+        if info is not None:
+            for which, head in enumerate(info[0]):
+                if head:
+                    want[which].append(m.start())
+            want[places._WORLDWIDE] += [m.start() + off for off in info[1]]
+    assert [doc.starts(which) if doc.hot else [] for which in range(5)] == want
+
+
+def test_bare_onion_address_masks_only_in_posts_that_mask_handles() -> None:
+    assert _names(_CHUNK_TEXTS[1], "en") == [("Phoenix", "US")]
+    assert _names(_CHUNK_TEXTS[2], "en") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [*_CHUNK_TEXTS, "ШАХТЫ ЗАКРЫЛИ, ОРЕЛ ЛЕТИТ", "Best Quality Mdma Pills From Holland", "Москва " * 1000],
+)
+def test_mostly_upper_from_chunk_counts(text: str) -> None:
+    assert places._Doc(text).all_caps() == places._mostly_upper(text)
+
+
+def test_chunk_cache_is_bounded_and_results_do_not_depend_on_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = " ".join(f"Москва{i} доставка в Казань курьер{i}" for i in range(50))
+    want = (find_places(text, "ru"), find_shipping(text, "ru"), find_delivery(text))
+    monkeypatch.setattr(places, "_CHUNK_CACHE_MAX", 10)
+    places._chunks.clear()
+    places._doc.cache_clear()
+    places._scan_cached.cache_clear()
+    places._find_delivery_cached.cache_clear()
+    assert (find_places(text, "ru"), find_shipping(text, "ru"), find_delivery(text)) == want
+    assert 0 < len(places._chunks) <= 10
