@@ -429,8 +429,8 @@ def _chunk_uncached(chunk: str, mask: bool = True) -> _Chunk:
     return c
 
 
-_CHUNK_MAX = 64  # longer chunks are not cached (bounded memory on junk and hostile input)
-_CHUNK_CACHE_MAX = 200_000
+_CHUNK_MAX = 128  # longer chunks are not cached (bounded memory on junk and hostile input)
+_CHUNK_CACHE_MAX = 100_000
 # Chunk text -> record, for posts that mask handles (the usual case). A plain dict (``map(dict.get)`` costs
 # half an lru_cache lookup), emptied when full.
 _chunks: dict[str, _Chunk] = {}

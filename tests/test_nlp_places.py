@@ -335,7 +335,7 @@ _CHUNK_TEXTS = [
     "Закладки в Бишкеке и Нижнем Новгороде, Ростове-на-Дону; пишите @berlin_shop или t.me/paris_coco",
     "Chemist abcdefghijklmnop.onion Phoenix 250mg",  # a bare .onion address, no "@", "_" or "/": not masked
     "Chemist abcdefghijklmnop.onion Phoenix 250mg @x",  # the same address in a post that masks handles
-    "Москва\nдоставка\tкурьер\u00a0Питер  двойной  пробел x@mail.ru, it's O’Neil’s " + "я" * 80 + " Орёл",
+    "Москва\nдоставка\tкурьер\u00a0Питер  двойной  пробел x@mail.ru, it's O’Neil’s " + "я" * 200 + " Орёл",
     " ведущий и хвостовой пробел ",
     "",
 ]
