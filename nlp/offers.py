@@ -20,16 +20,37 @@ from typing import Any
 from nlp.prices import Price, rates
 from nlp.quantities import Quantity
 
-# A segment break: a line break, " / ", "|", ";", "•", ", " or " -- " (the alternatives of
-# ``\n|\s/\s|\||;|•|,\s|\s-{2,}\s`` in that order), written as the class of their first characters
-# followed by look-behinds that say which alternative may go on, so that ``re`` skips in C to those
-# characters instead of trying every position.
-_SEGMENT_BREAK = re.compile(r"[\s|;•,](?:(?<=[\n|;•])|(?<=,)\s|(?<=\s)(?:/|-{2,})\s)")
+_SEGMENT_BREAK = re.compile(r"\n|\s/\s|\||;|•|,\s|\s-{2,}\s")
+# Every segment break holds one of these characters, at its start or one character after it: a break can
+# only start at such a character or just before it.
+_BREAK_KEY = re.compile(r"[\n|;•,/-]")
 
 
 def _segments(text: str) -> list[int]:
-    """Start offsets of the segments of ``text`` (sorted, beginning with 0)."""
-    return [0] + [m.end() for m in _SEGMENT_BREAK.finditer(text)]
+    r"""Start offsets of the segments of ``text`` (sorted, beginning with 0).
+
+    The ends of ``_SEGMENT_BREAK.finditer(text)``, computed by trying the regex only where a break can
+    start (at or just before a key character, in text order, resuming after each break as ``finditer``
+    does): the regex begins with ``\s``, so ``finditer`` itself would try every position. Text dense with
+    key characters uses ``finditer`` (bounded per-character work on hostile input).
+    """
+    keys = [m.start() for m in _BREAK_KEY.finditer(text)]
+    if len(keys) * 8 > len(text) + 64:
+        return [0] + [m.end() for m in _SEGMENT_BREAK.finditer(text)]
+    starts = [0]
+    end = tried = 0
+    match = _SEGMENT_BREAK.match
+    for key in keys:
+        for pos in (key - 1, key):
+            if pos < end or pos < tried:
+                continue
+            tried = pos + 1
+            m = match(text, pos)
+            if m is not None:
+                end = m.end()
+                starts.append(end)
+                break
+    return starts
 
 
 MAX_OFFERS = 500  # per document: a price list longer than this is spam, and binding must stay linear

@@ -62,8 +62,8 @@ def to_usd(amount: float, currency: str) -> float | None:
 
 
 @lru_cache(maxsize=4)
-def _price_res(data_dir: Path = DATA_DIR) -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """The price regex, as two regexes that each start with a character class or literal.
+def _price_res(data_dir: Path = DATA_DIR) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """The price regex, written three ways that find the same matches.
 
     The price regex has four alternatives, in this order (the first that matches at a place wins):
 
@@ -71,16 +71,22 @@ def _price_res(data_dir: Path = DATA_DIR) -> tuple[re.Pattern[str], re.Pattern[s
     2. number, multiplier, sign or currency word: "2500₽", "5 тыс. руб";
     3. number and "k"/"к": "5к" (local currency);
     4. a bare amount after a tier dash, colon or equals sign, or after the words от/по/цена (not after a
-       letter): "1г — 2500", "от 1800 за грамм" (local currency).
+       letter) and a blank: "1г — 2500", "от 1800 за грамм" (local currency).
 
-    The first regex holds 1-3 and the dash part of 4: each of its matches starts with a sign, a digit or a
-    dash, so it is written as that character class followed by the alternatives, each checking with a
-    look-behind which character it started with; ``re`` then skips in C to the next such character instead
-    of trying every position. The second regex is the word part of 4, led by the words themselves. At any
-    place at most one of the two can match (they start with different characters), so taking their matches
-    in text order as :func:`_matches` does gives exactly the matches of the one four-way regex. Alternatives
-    2 and 3 start with the number's first digit, so ``num2``/``num3`` hold the number without it (the number
-    is ``text[m.start():m.end("num2")]``).
+    ``main`` holds 1-3 and the dash part of 4: each of its matches starts with a sign, a digit or a dash, so
+    it is written as that character class followed by the alternatives, each checking with a look-behind
+    which character it started with; ``re`` then skips in C to the next such character instead of trying
+    every position. ``word`` is the word part of 4, led by the words themselves. At any place at most one of
+    the two can match (they start with different characters), so taking their matches in text order (as
+    :func:`_merged_matches` does) gives exactly the matches of the one four-way regex.
+
+    ``fast`` is ``main`` with the word part of 4 tried at the amount's first digit instead (group ``numw``),
+    by look-behinds for word + blank, before 2 and 3: no main alternative can start on the word or the blank,
+    so at that digit it finds what the word match would have found, one scan with no word pass (``о`` and
+    ``п`` are common letters). It differs only when the preceding match ends inside the word or blank (then
+    the word match never started): :func:`find_prices` checks that and falls back to ``main`` + ``word``.
+    Alternatives 2, 3 and ``numw`` start with the number's first digit, so their groups hold the number
+    without it (the number is ``text[m.start():m.end(group)]``).
     """
     words = sorted((t for t in currencies(data_dir) if t not in _SIGNS), key=len, reverse=True)
     sign = f"[{re.escape(_SIGNS)}]"
@@ -88,33 +94,34 @@ def _price_res(data_dir: Path = DATA_DIR) -> tuple[re.Pattern[str], re.Pattern[s
     # What may follow a bare tier amount: a separator, "за", the end of the text or line, a full stop.
     bare_end = r"(?=[ \u00a0]?(?:[/,;|)]|за\b|$|\n| [-—–/|]|\.(?:\s|$)))"
     after_digit = r"(?<=\d)(?<![\w.,/]\d)"  # the consumed first character may start a number
-    main = re.compile(
-        rf"[{re.escape(_SIGNS)}\d\-—–:=](?:"
-        rf"(?<={sign}){GAP}(?P<num1>{NUMBER}){GAP}{mult.format(n=1)}(?![^\W\d_])"
-        rf"|{after_digit}(?P<num2>{NUMBER_REST}){GAP}{mult.format(n=2)}{GAP}"
-        rf"(?:(?P<sign2>{sign})|(?P<word2>{literal_alternatives(words)})(?![^\W\d_]))"
-        rf"|{after_digit}(?P<num3>{NUMBER_REST}){GAP}(?P<mult3>[kк])(?![^\W\d_])"
-        rf"|(?<=[-—–:=]){GAP}(?P<num4>{NUMBER}){bare_end})"
-    )
+    head = rf"[{re.escape(_SIGNS)}\d\-—–:=](?:"
+    alt1 = rf"(?<={sign}){GAP}(?P<num1>{NUMBER}){GAP}{mult.format(n=1)}(?![^\W\d_])"
+    # The blank is not optional here: without it, the number's own look-behind fails on the word's letter.
+    blank = r"[ \u00a0\u202f]"
+    word_then_digit = (rf"(?:(?<=(?:от|по){blank}\d)(?<![^\W\d_](?:от|по){blank}\d)"
+                       rf"|(?<=цена{blank}\d)(?<![^\W\d_]цена{blank}\d))")
+    alt_w = rf"{after_digit}{word_then_digit}(?P<numw>{NUMBER_REST}){bare_end}"
+    alt23 = (rf"{after_digit}(?P<num2>{NUMBER_REST}){GAP}{mult.format(n=2)}{GAP}"
+             rf"(?:(?P<sign2>{sign})|(?P<word2>{literal_alternatives(words)})(?![^\W\d_]))"
+             rf"|{after_digit}(?P<num3>{NUMBER_REST}){GAP}(?P<mult3>[kк])(?![^\W\d_])"
+             rf"|(?<=[-—–:=]){GAP}(?P<num4>{NUMBER}){bare_end})")
+    main = re.compile(f"{head}{alt1}|(?P<numw>(?!))|{alt23}")  # numw never matches: same group numbers
+    fast = re.compile(f"{head}{alt1}|{alt_w}|{alt23}")
     # "от"/"по"/"цена" not after a letter: the look-behind sits after the word (same places) so that the
     # regex starts with the words' first letters.
     word = re.compile(rf"(?:от(?<![^\W\d_]от)|по(?<![^\W\d_]по)|цена(?<![^\W\d_]цена)){GAP}"
                       rf"(?P<num4>{NUMBER}){bare_end}")
-    return main, word
+    return fast, main, word
 
 
-def _matches(text: str, data_dir: Path) -> Iterator[re.Match[str]]:
-    """The price matches in ``text``, in order: the leftmost match, then the leftmost from its end, and so on.
+def _merged_matches(text: str, data_dir: Path) -> Iterator[re.Match[str]]:
+    """The price matches in ``text`` from ``main`` and ``word`` (see :func:`_price_res`), in text order.
 
-    Mostly the word regex finds nothing and this is the main regex's ``finditer``. Otherwise the two are
-    merged: the earlier match wins, and a regex whose next match starts inside the taken one searches again
-    from its end (``search(text, pos)`` sees the text before ``pos``, as ``finditer`` does after a match).
+    The earlier match wins, and a regex whose next match starts inside the taken one searches again from
+    its end (``search(text, pos)`` sees the text before ``pos``, as ``finditer`` does after a match).
     """
-    main, word = _price_res(data_dir)
+    _, main, word = _price_res(data_dir)
     w = word.search(text)
-    if w is None:
-        yield from main.finditer(text)
-        return
     m = main.search(text)
     while m is not None or w is not None:
         if w is None or (m is not None and m.start() < w.start()):
@@ -129,30 +136,51 @@ def _matches(text: str, data_dir: Path) -> Iterator[re.Match[str]]:
             w = word.search(text, pos)
 
 
+class _WordInsideMatch(Exception):
+    """A ``numw`` match whose word began inside the previous match (see :func:`_price_res`)."""
+
+
 def find_prices(norm_text: str, lang: str = "", data_dir: Path = DATA_DIR) -> list[Price]:
     """Prices in lower-cased normalised text, in order."""
+    try:
+        return _prices(norm_text, lang, data_dir, _price_res(data_dir)[0].finditer(norm_text), True)
+    except _WordInsideMatch:
+        return _prices(norm_text, lang, data_dir, _merged_matches(norm_text, data_dir), False)
+
+
+def _prices(text: str, lang: str, data_dir: Path, matches: Iterator[re.Match[str]], check: bool) -> list[Price]:
     table = currencies(data_dir)
     out: list[Price] = []
-    for m in _matches(norm_text, data_dir):
+    scanned = 0  # where the previous match ended
+    for m in matches:
         start = m.start()
         if m.re.groups == 1:  # the word regex: a bare amount after от/по/цена
-            num1 = num2 = num3 = None
+            num1 = numw = num2 = num3 = None
             num4 = m.group(1)
         else:
-            num1, mult1, num2, mult2, sign2, word2, num3, mult3, num4 = m.groups()
+            num1, mult1, numw, num2, mult2, sign2, word2, num3, mult3, num4 = m.groups()
         if num1 is not None:
-            raw, mult, currency = num1, mult1, table.get(norm_text[start])
+            raw, mult, currency = num1, mult1, table.get(text[start])
         elif num2 is not None:
-            raw, mult = norm_text[start : m.end(3)], mult2
+            raw, mult = text[start : m.end(4)], mult2
             currency = table.get(sign2 or word2 or "")
         elif num3 is not None:
-            raw, mult, currency = norm_text[start : m.end(7)], mult3, _LOCAL.get(lang)
+            raw, mult, currency = text[start : m.end(8)], mult3, _LOCAL.get(lang)
         else:
-            raw, mult, currency = num4, None, _LOCAL.get(lang)
+            if numw is not None:
+                # The word ("от"/"по" or "цена") and a blank end right before the first digit.
+                if check and start - (3 if text[start - 3 : start - 1] in ("от", "по") else 5) < scanned:
+                    raise _WordInsideMatch
+                raw = text[start : m.end(3)]
+            else:
+                raw = num4
+                start = m.start("num4")
+            mult, currency = None, _LOCAL.get(lang)
             value = parse_number(raw)
             if value is None or value < 100:  # "1г - 2г" ranges and counts are not prices
+                scanned = m.end()
                 continue
-            start = m.start("num4")
+        scanned = m.end()
         if currency is None:
             continue
         value = parse_number(raw)
