@@ -211,19 +211,28 @@ def _looks_ahead(items: Any) -> bool:
     return False
 
 
-def _window_plan(pattern: str) -> tuple[int, tuple[str, ...]] | None:
-    """``(max match width, required literals)`` when ``pattern`` can be searched in windows, else None.
+def _window_plan(pattern: str) -> tuple[int, dict[str, int]] | None:
+    """``(max match width, required literal -> reach)`` when ``pattern`` can be searched in windows, else None.
 
-    That needs: every match is 1 to ``_MAX_WINDOW`` characters long, contains one of the literals, and
-    depends on no character after its end (then ``search(text, pos, endpos)`` with ``endpos`` at least the
-    width past the start finds exactly the match ``finditer`` finds there).
+    That needs: every match is 1 to ``_MAX_WINDOW`` characters long, holds one of the required literals of
+    its top-level alternative, and depends on no character after its end (then ``search(text, pos,
+    endpos)`` with ``endpos`` at least the width past the start finds exactly the match ``finditer`` finds
+    there). A match holding literal ``lit`` at ``q`` starts in ``[q - reach, q]``.
     """
     parsed = _sre_parse.parse(pattern)
     low, high = parsed.getwidth()
     if low < 1 or high > _MAX_WINDOW or _looks_ahead(parsed):
         return None
-    lits = _required(parsed)
-    return (high, tuple(dict.fromkeys(lits))) if lits else None
+    alts = parsed.data[0][1][1] if len(parsed.data) == 1 and parsed.data[0][0] is _sre.BRANCH else [parsed]
+    reach: dict[str, int] = {}
+    for alt in alts:
+        lits = _required(alt)
+        if not lits:
+            return None
+        width = alt.getwidth()[1]
+        for lit in lits:
+            reach[lit] = max(reach.get(lit, 0), width - len(lit))
+    return high, reach
 
 
 @dataclass
@@ -233,23 +242,13 @@ class _Slot:
     pattern: re.Pattern[str]
     gate: tuple[str, ...] | None  # the part runs only when one of these literals occurs (None: always)
     # where its matches can start: "literal" (at one of the gate literals), "digits" (at a run of digits),
-    # "window" (within `width` before one of `needs`) or "" (anywhere: finditer)
+    # "window" (at most `reach[lit]` before a required literal) or "" (anywhere: finditer)
     starts: str
     width: int = 0
-    needs: tuple[str, ...] = ()
+    reach: dict[str, int] = field(default_factory=dict)
     # a "literal" slot: literals one of which occurs in every match, when that is a stronger test than its
     # gate (None: none known); the slot is tried only when one of them occurs in the post
     live: tuple[str, ...] | None = None
-
-
-@dataclass
-class _Literal:
-    """What one scanned literal means where it is the longest literal starting at a position."""
-
-    closure: frozenset[str]  # the scanned literals that start there too (its prefixes among them)
-    slots: tuple[int, ...]  # "literal" slots whose gate literal starts there (and without a `live` test)
-    checked: tuple[int, ...]  # the same, with a `live` test
-    windows: tuple[int, ...]  # "window" slots one of whose required literals starts there
 
 
 @dataclass
@@ -271,8 +270,10 @@ class _Model:
     digit_scanner: re.Pattern[str] | None = None
     slot_rule: dict[int, int] = field(default_factory=dict)  # rule part slot -> rule index
     lazy_slots: tuple[int, ...] = ()  # "window" and "" slots: run while replaying the rules
-    scan: dict[str, _Literal] = field(default_factory=dict)  # every literal the scan looks for
-    automaton: Any = None  # ahocorasick.Automaton over `scan`: value (len - 1, literal)
+    scanned: tuple[str, ...] = ()  # every literal the scan looks for
+    # literal -> ("literal" slots it gates without a live test, the same with one, "window" slots it feeds)
+    dispatch: dict[str, tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]] = field(default_factory=dict)
+    automaton: Any = None  # ahocorasick.Automaton over `scanned`: value the literal
 
 
 @lru_cache(maxsize=100_000)
@@ -347,7 +348,7 @@ def _plan_scan(model: _Model) -> None:
         for pattern, gate, starts in rule.parts:
             slot = _Slot(pattern, gate, starts)
             if not starts and (plan := _window_plan(pattern.pattern)) is not None:
-                slot.starts, (slot.width, slot.needs) = "window", plan
+                slot.starts, (slot.width, slot.reach) = "window", plan
             elif starts == "literal":
                 need = _required(_sre_parse.parse(pattern.pattern))
                 # worth a test only when it is not one of the gate literals and never a single character
@@ -370,20 +371,21 @@ def _plan_scan(model: _Model) -> None:
     model.lazy_slots = tuple(i for i, s in enumerate(slots) if s.starts in ("window", ""))
     scanned = set(model.literals)
     for slot in slots:
-        scanned.update(slot.gate or (), slot.needs, slot.live or ())
-    for lit in sorted(scanned):
-        closure = frozenset(p for p in scanned if lit.startswith(p))
-        led = [i for i, s in enumerate(slots) if s.starts == "literal" and closure.intersection(s.gate or ())]
-        model.scan[lit] = _Literal(
-            closure,
+        scanned.update(slot.gate or (), slot.reach, slot.live or ())
+    model.scanned = tuple(sorted(scanned))
+    for lit in model.scanned:
+        led = [i for i, s in enumerate(slots) if s.starts == "literal" and lit in (s.gate or ())]
+        entry = (
             tuple(i for i in led if slots[i].live is None),
             tuple(i for i in led if slots[i].live is not None),
-            tuple(i for i, s in enumerate(slots) if s.starts == "window" and closure.intersection(s.needs)),
+            tuple(i for i, s in enumerate(slots) if s.starts == "window" and lit in s.reach),
         )
+        if any(entry):
+            model.dispatch[lit] = entry
     if ahocorasick is not None:
         automaton = ahocorasick.Automaton()
-        for lit in model.scan:
-            automaton.add_word(lit, (len(lit) - 1, lit))
+        for lit in model.scanned:
+            automaton.add_word(lit, lit)
         automaton.make_automaton()
         model.automaton = automaton
 
@@ -446,45 +448,36 @@ def _word_infos(text: str) -> list[_WordInfo]:
     return list(map(_word_info, _TOKEN_RE.findall(text)))
 
 
-def _start_of(hit: tuple[int, tuple[int, str]]) -> tuple[int, str]:
-    end, (back, lit) = hit
-    return end - back, lit
-
-
-def _literal_starts(lowered: str, model: _Model) -> dict[int, str]:
-    """Position -> the longest scanned literal that starts there (the others there are its prefixes)."""
+def _literal_hits(lowered: str, model: _Model) -> list[tuple[int, str]]:
+    """``(end index, literal)`` of every occurrence of every scanned literal (overlaps included)."""
     if model.automaton is not None:
-        # The automaton reports hits by end position, so of two hits at one start the longer comes last.
-        return dict(map(_start_of, model.automaton.iter(lowered)))
-    return _literal_starts_slow(lowered, model)
-
-
-def _literal_starts_slow(lowered: str, model: _Model) -> dict[int, str]:
-    """:func:`_literal_starts` without the automaton: one ``str.find`` loop per literal."""
-    at: dict[int, str] = {}
-    for lit in model.scan:
+        return list(model.automaton.iter(lowered))
+    hits = []
+    for lit in model.scanned:  # without pyahocorasick: one str.find loop per literal
+        back = len(lit) - 1
         pos = lowered.find(lit)
         while pos >= 0:
-            if len(lit) > len(at.get(pos, "")):
-                at[pos] = lit
+            hits.append((pos + back, lit))
             pos = lowered.find(lit, pos + 1)
-    return at
+    return hits
 
 
-def _windowed(pattern: re.Pattern[str], text: str, needs: list[int], width: int) -> Iterator[re.Match[str]]:
-    """``pattern.finditer(text)`` for a "window" slot, given where its required literals start (ascending).
+def _windowed(pattern: re.Pattern[str], text: str, windows: list[tuple[int, int]], width: int
+              ) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(text)`` for a "window" slot, given ``(lo, hi)`` ranges holding every match start.
 
-    A match is at most ``width`` long and holds one of those literals, so it starts in ``[q - width + 1, q]``
-    for one of their starts ``q``; each run of such windows is searched with ``endpos`` ``width`` past its
-    last possible start, which cuts off no match starting in it (the pattern looks at nothing after its end).
+    The ranges are merged and each searched with ``endpos`` ``width`` past its last start: that cuts off
+    no match starting in it (a match is at most ``width`` long and looks at nothing after its end).
     """
-    cur, i, n, size = 0, 0, len(needs), len(text)
+    windows.sort()
+    cur, i, n, size = 0, 0, len(windows), len(text)
     while i < n:
-        lo, hi = max(cur, needs[i] - width + 1), needs[i]
+        lo, hi = windows[i]
         i += 1
-        while i < n and needs[i] - width <= hi:
-            hi = needs[i]
+        while i < n and windows[i][0] <= hi + 1:
+            hi = max(hi, windows[i][1])
             i += 1
+        lo = max(lo, cur)
         while lo <= hi:
             m = pattern.search(text, lo, min(size, hi + width))
             if m is None or m.start() > hi:
@@ -493,42 +486,50 @@ def _windowed(pattern: re.Pattern[str], text: str, needs: list[int], width: int)
             cur = lo = m.end()
 
 
-def _scan(lowered: str, model: _Model) -> tuple[set[str], dict[int, list[str]], dict[int, list[int]]]:
-    """``(present literals, slot -> matched texts, window slot -> required-literal starts)`` of one post.
+def _scan(lowered: str, model: _Model) -> tuple[set[str], dict[int, list[str]], dict[int, list[tuple[int, int]]]]:
+    """``(present literals, slot -> matched texts, window slot -> start ranges)`` of one post.
 
-    Every "literal" slot is tried at the places where one of its gate literals starts, in one pass over
-    the literal hits, and only when a literal every match of it holds occurs; the "digits" slots at the
-    starts of digit runs, all in one ``match`` call there. A slot's matches are those its ``finditer``
-    would give (non-overlapping, in text order).
+    Every "literal" slot is tried where one of its gate literals starts, in one pass over the literal hits,
+    and only when a literal every match of it holds occurs; the "digits" slots where runs of digits start.
+    A slot's matches are those its ``finditer`` would give (non-overlapping, in text order).
     """
-    at = _literal_starts(lowered, model)
-    scan = model.scan
-    present: set[str] = set().union(*[scan[lit].closure for lit in set(at.values())])
-    found: dict[int, list[str]] = {}
-    ends: dict[int, int] = {}
-    needs: dict[int, list[int]] = {}
+    hits = _literal_hits(lowered, model)
+    present = set(map(_second, hits))
+    dispatch = model.dispatch
     slots = model.slots
-    todo: dict[str, tuple[int, ...]] = {}
-    for pos in sorted(at):
-        lit = at[pos]
-        info = scan[lit]
-        tried = todo.get(lit)
-        if tried is None:
-            tried = todo[lit] = info.slots + tuple(
-                i for i in info.checked if not present.isdisjoint(slots[i].live or ())
-            )
-        for slot in tried:
-            if pos < ends.get(slot, 0):
-                continue
-            m = slots[slot].pattern.match(lowered, pos)
-            if m is not None:
-                found.setdefault(slot, []).append(m.group())
-                ends[slot] = m.end()
-        for slot in info.windows:
-            needs.setdefault(slot, []).append(pos)
+    tried: dict[str, tuple[int, ...]] = {}
+    windows: dict[int, list[tuple[int, int]]] = {}
+    fed: set[str] = set()  # literals that feed a window slot
+    for lit in present.intersection(dispatch):
+        always, checked, win = dispatch[lit]
+        if checked:
+            always += tuple(i for i in checked if not present.isdisjoint(slots[i].live or ()))
+        if always:
+            tried[lit] = always
+        if win:
+            fed.add(lit)
+            for slot in win:
+                windows[slot] = []
+    found: dict[int, list[str]] = {}
+    if tried:
+        ends: dict[int, int] = {}
+        for start, lit in sorted([(end - len(lit) + 1, lit) for end, lit in hits if lit in tried]):
+            for slot in tried[lit]:
+                if start < ends.get(slot, 0):
+                    continue
+                m = slots[slot].pattern.match(lowered, start)
+                if m is not None:
+                    found.setdefault(slot, []).append(m.group())
+                    ends[slot] = m.end()
+    if fed:
+        for end, lit in hits:
+            if lit in fed:
+                start = end - len(lit) + 1
+                for slot in dispatch[lit][2]:
+                    windows[slot].append((start - slots[slot].reach[lit], start))
     if model.digit_slots:
         _digit_scan(lowered, model, found)
-    return present, found, needs
+    return present, found, windows
 
 
 def _digit_scan(lowered: str, model: _Model, found: dict[int, list[str]]) -> None:
@@ -581,7 +582,7 @@ def _rule_hits(text: str, model: _Model) -> dict[int, list[str]]:
                 if tuple(lows[i : i + n]) == phrase or tuple(lems[i : i + n]) == phrase:
                     note(idx, " ".join(lows[i : i + n]))
     lowered = text.lower().replace("ё", "е")
-    present, found, needs = _scan(lowered, model)
+    present, found, windows = _scan(lowered, model)
     for slot, idx in model.prefix_slots:
         for term in found.pop(slot, ()):
             note(idx, term)
@@ -589,7 +590,7 @@ def _rule_hits(text: str, model: _Model) -> dict[int, list[str]]:
     # Only rules with a match, or with a slot that still has to run, can note anything.
     active = {slot_rule[slot] for slot in found}
     active.update(slot_rule[slot] for slot in model.lazy_slots if slot_rule[slot] not in active
-                  and (slots[slot].starts != "window" or slot in needs))
+                  and (slots[slot].starts != "window" or slot in windows))
     for idx in sorted(active):
         rule = model.rules[idx]
         if rule.gate is not None and present.isdisjoint(rule.gate):
@@ -599,7 +600,7 @@ def _rule_hits(text: str, model: _Model) -> dict[int, list[str]]:
             if part.gate is not None and present.isdisjoint(part.gate):
                 continue
             if part.starts == "window":
-                texts: Iterable[str] = map(_group, _windowed(part.pattern, lowered, needs.get(slot, []), part.width))
+                texts: Iterable[str] = map(_group, _windowed(part.pattern, lowered, windows.get(slot, []), part.width))
             elif part.starts:
                 texts = found.get(slot, ())
             else:
