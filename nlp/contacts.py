@@ -27,19 +27,34 @@ import re
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
-from typing import TypedDict
+from re import _constants as _sre_constants  # type: ignore[attr-defined]
+from re import _parser as _sre_parser  # type: ignore[attr-defined]
+from typing import Any, TypedDict
 
-from nlp.validators import crypto
-from nlp.validators.cards import validate_card
-from nlp.validators.onion import validate_onion
-from nlp.validators.pgp import find_armored_keys, normalize_fingerprint
-from nlp.validators.phones import is_formatted_phone, parse_phone
+from nlp.validators import cards, crypto, onion, pgp, phones
+from nlp.validators.pgp import find_armored_keys
 
 __all__ = ["CONTACT_TYPES", "Contact", "find_contacts"]
 
 log = logging.getLogger(__name__)
+
+# The validators are pure functions of the matched string; the same contacts recur across a shop's posts,
+# so their (immutable) results are cached, bounded.
+_VALIDATOR_CACHE = 8192
+validate_onion = lru_cache(maxsize=_VALIDATOR_CACHE)(onion.validate_onion)
+validate_card = lru_cache(maxsize=_VALIDATOR_CACHE)(cards.validate_card)
+normalize_fingerprint = lru_cache(maxsize=_VALIDATOR_CACHE)(pgp.normalize_fingerprint)
+is_formatted_phone = lru_cache(maxsize=_VALIDATOR_CACHE)(phones.is_formatted_phone)
+_validate_eth = lru_cache(maxsize=_VALIDATOR_CACHE)(crypto.validate_eth)
+_classify_address = lru_cache(maxsize=_VALIDATOR_CACHE)(crypto.classify_address)
+
+
+@lru_cache(maxsize=_VALIDATOR_CACHE)
+def parse_phone(raw: str) -> str | None:
+    """:func:`nlp.validators.phones.parse_phone` with its default regions, cached."""
+    return phones.parse_phone(raw)
 
 CONTACT_TYPES = ("telegram", "onion", "url", "email", "phone", "jabber", "session", "wickr", "threema",
                  "signal", "whatsapp", "btc", "ltc", "eth", "trx", "xmr", "card", "qiwi", "yoomoney", "pgp")
@@ -71,15 +86,94 @@ class _Detector:
     priority: int
     requires: tuple[str, ...]
     prefilter: re.Pattern[str] | None = None  # found inside every hit; nothing found: skip the detector
+    prefilter_in_runs: bool = False  # every prefilter match lies inside one _RUN_RE piece (see _in_runs)
 
 
 @dataclass(frozen=True)
 class _Tables:
     detectors: tuple[_Detector, ...]
+    requires: tuple[str, ...]  # every detector's `requires` substrings, once each
     context: dict[str, re.Pattern[str]]
     window: int
     tg_reserved: frozenset[str]
     xmpp_servers: frozenset[str]
+
+
+# Runs of ASCII letters, digits (any script), blanks and ( ) . - that start with a letter or digit. A
+# prefilter whose every match is made of these characters and starts with a letter or digit, with no
+# look-around or anchor, matches in the text exactly when it matches in the runs joined by line breaks
+# (a line break is no run character, so no match spans two runs; a match in the text lies in the run that
+# starts at the first letter or digit of its stretch of run characters). The runs regex starts with a
+# character class, so one C scan collects them; the prefilters then search a few characters, not the post.
+_RUN_START = re.compile(r"[\dA-Za-z]")
+_RUN_CHAR = re.compile(r"[\dA-Za-z \u00a0().\-]")
+_RUN_RE = re.compile(r"[\dA-Za-z][\dA-Za-z \u00a0().\-]*")
+_REPEATS = (_sre_constants.MAX_REPEAT, _sre_constants.MIN_REPEAT, _sre_constants.POSSESSIVE_REPEAT)
+
+
+def _set_in(items: Any, chars: re.Pattern[str]) -> bool:
+    """Every character of a parsed character set (``IN`` items) matches ``chars``."""
+    for op, av in items:
+        if op is _sre_constants.LITERAL:
+            ok = chars.fullmatch(chr(av)) is not None
+        elif op is _sre_constants.RANGE:
+            ok = av[1] - av[0] < 1024 and all(chars.fullmatch(chr(c)) for c in range(av[0], av[1] + 1))
+        elif op is _sre_constants.CATEGORY:
+            ok = av is _sre_constants.CATEGORY_DIGIT  # both run classes hold \d
+        else:
+            ok = False
+        if not ok:
+            return False
+    return True
+
+
+def _all_in(seq: Any, chars: re.Pattern[str]) -> bool:
+    """Every character a parsed pattern can match matches ``chars``; no look-around, anchor or flag group."""
+    for op, av in seq:
+        if op is _sre_constants.LITERAL:
+            ok = chars.fullmatch(chr(av)) is not None
+        elif op is _sre_constants.IN:
+            ok = _set_in(av, chars)
+        elif op in _REPEATS:
+            ok = _all_in(av[2], chars)
+        elif op is _sre_constants.SUBPATTERN:
+            ok = not av[1] and not av[2] and _all_in(av[3], chars)
+        elif op is _sre_constants.BRANCH:
+            ok = all(_all_in(branch, chars) for branch in av[1])
+        else:
+            ok = False
+        if not ok:
+            return False
+    return True
+
+
+def _head_in(seq: Any, chars: re.Pattern[str]) -> bool:
+    """The first character of every match of a parsed pattern matches ``chars``."""
+    if not len(seq):
+        return False
+    op, av = seq[0]
+    if op is _sre_constants.LITERAL:
+        return chars.fullmatch(chr(av)) is not None
+    if op is _sre_constants.IN:
+        return _set_in(av, chars)
+    if op in _REPEATS:
+        return bool(av[0] >= 1) and _head_in(av[2], chars)
+    if op is _sre_constants.SUBPATTERN:
+        return _head_in(av[3], chars)
+    if op is _sre_constants.BRANCH:
+        return all(_head_in(branch, chars) for branch in av[1])
+    return False
+
+
+def _in_runs(prefilter: re.Pattern[str]) -> bool:
+    """Whether ``prefilter`` may search the joined runs instead of the text (see ``_RUN_RE``)."""
+    if prefilter.flags & re.IGNORECASE:
+        return False  # case folding reaches characters outside the runs (the Kelvin sign is a "k")
+    try:
+        parsed = _sre_parser.parse(prefilter.pattern, prefilter.flags)
+    except Exception:  # a private module: should it change, search the whole text
+        return False
+    return _all_in(parsed, _RUN_CHAR) and _head_in(parsed, _RUN_START)
 
 
 def _keyword_regex(words: list[str]) -> re.Pattern[str]:
@@ -94,12 +188,14 @@ def _tables() -> _Tables:
     detectors = []
     for d in spec["detector"]:
         flags = re.IGNORECASE if "i" in d.get("flags", "") else 0
+        prefilter = re.compile(d["prefilter"], flags) if d.get("prefilter") else None
         detectors.append(_Detector(d["label"], re.compile(d["pattern"], flags), d["validator"],
                                    d.get("context"), int(d.get("priority", 50)),
-                                   tuple(d.get("requires", ())),
-                                   re.compile(d["prefilter"], flags) if d.get("prefilter") else None))
+                                   tuple(d.get("requires", ())), prefilter,
+                                   prefilter is not None and _in_runs(prefilter)))
     return _Tables(
         detectors=tuple(detectors),
+        requires=tuple(dict.fromkeys(r for det in detectors for r in det.requires)),
         context={k: _keyword_regex(v) for k, v in ctx["context"].items()},
         window=int(ctx.get("window", 48)),
         tg_reserved=frozenset(ctx["telegram"]["reserved_paths"]),
@@ -328,12 +424,12 @@ def _v_session(m: re.Match[str], text: str, label: str) -> Hit | None:
 
 
 def _v_eth(m: re.Match[str], text: str, label: str) -> Hit | None:
-    res = crypto.validate_eth(m.group(0))
+    res = _validate_eth(m.group(0))
     return ("eth", res.normalized, m.start(), m.end()) if res.valid and res.normalized else None
 
 
 def _v_segwit(m: re.Match[str], text: str, label: str) -> Hit | None:
-    res = crypto.classify_address(m.group(0))
+    res = _classify_address(m.group(0))
     if res is None or res.network != "mainnet" or res.coin is None or res.normalized is None:
         return None
     return res.coin, res.normalized, m.start(), m.end()
@@ -373,12 +469,19 @@ def _candidates(text: str) -> list[tuple[int, Hit]]:
     out: list[tuple[int, Hit]] = []
     for start, end, pgp_key in find_armored_keys(text):
         out.append((100, ("pgp", pgp_key.fingerprint, start, end)))
-    lower = text.lower()
+    present = set(filter(text.lower().__contains__, tables.requires))
+    runs: str | None = None
     for det in tables.detectors:
-        if det.requires and not any(r in lower for r in det.requires):
+        if det.requires and present.isdisjoint(det.requires):
             continue
-        if det.prefilter is not None and det.prefilter.search(text) is None:
-            continue
+        if det.prefilter is not None:
+            if det.prefilter_in_runs:
+                if runs is None:
+                    runs = "\n".join(_RUN_RE.findall(text))
+                if det.prefilter.search(runs) is None:
+                    continue
+            elif det.prefilter.search(text) is None:
+                continue
         validate = _VALIDATORS[det.validator]
         failed: set[str] = set()
         calls = 0
