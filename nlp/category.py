@@ -14,7 +14,7 @@ import tomllib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import chain, compress, count
+from itertools import compress, count
 from operator import itemgetter, methodcaller
 from pathlib import Path
 from re import _constants as _sre  # type: ignore[attr-defined]
@@ -434,18 +434,33 @@ def _matches_at(pattern: re.Pattern[str], text: str, starts: list[int]) -> Itera
             end = m.end()
 
 
-@lru_cache(maxsize=100_000)
-def _chunk_info(chunk: str) -> tuple[_WordInfo, ...]:
-    """The word infos of one whitespace-free chunk (a word never spans whitespace)."""
-    return tuple(map(_word_info, _TOKEN_RE.findall(chunk)))
+_Chunk = tuple[bool, tuple[_WordInfo, ...]]
 
 
-def _word_infos(text: str) -> list[_WordInfo]:
-    """``_word_info`` of every ``_TOKEN_RE`` word of ``text``, in order."""
+def _chunk(chunk: str) -> _Chunk:
+    """``(any word keyed, word infos)`` of one whitespace-free chunk (a word never spans whitespace)."""
+    infos = tuple(map(_word_info, _TOKEN_RE.findall(chunk)))
+    return any(map(_third, infos)), infos
+
+
+_cached_chunk = lru_cache(maxsize=100_000)(_chunk)
+
+
+def _chunks(text: str) -> list[_Chunk]:
+    """:func:`_chunk` of every whitespace-separated chunk of ``text``; long chunks are not cached."""
     chunks = text.split()
-    if chunks and max(map(len, chunks)) <= _MAX_CACHED_CHUNK:
-        return list(chain.from_iterable(map(_chunk_info, chunks)))
-    return list(map(_word_info, _TOKEN_RE.findall(text)))
+    if not chunks or max(map(len, chunks)) <= _MAX_CACHED_CHUNK:
+        return list(map(_cached_chunk, chunks))
+    return [(_cached_chunk if len(c) <= _MAX_CACHED_CHUNK else _chunk)(c) for c in chunks]
+
+
+def _following(recs: list[_Chunk], ci: int, wi: int, n: int) -> list[_WordInfo]:
+    """The infos of (at most) ``n`` words from word ``wi`` of chunk ``ci`` on."""
+    out = list(recs[ci][1][wi : wi + n])
+    while len(out) < n and ci + 1 < len(recs):
+        ci += 1
+        out.extend(recs[ci][1][: n - len(out)])
+    return out
 
 
 def _literal_hits(lowered: str, model: _Model) -> list[tuple[int, str]]:
@@ -567,20 +582,20 @@ def _rule_hits(text: str, model: _Model) -> dict[int, list[str]]:
         if term not in terms:
             terms.append(term)
 
-    infos = _word_infos(text)
-    lows: list[str] | None = None
-    lems: list[str] = []
-    for i in compress(count(), map(_third, infos)):  # only the words that are a rule term or start a phrase
-        low, _, _, rules, phrases = infos[i]
-        for idx in rules:
-            note(idx, low)
-        if phrases:
-            if lows is None:
-                lows, lems = list(map(_first, infos)), list(map(_second, infos))
+    recs = _chunks(text)
+    for ci in compress(count(), map(_first, recs)):  # only chunks with a rule term or a phrase start
+        words = recs[ci][1]
+        for wi, (low, _, keyed, rules, phrases) in enumerate(words):
+            if not keyed:
+                continue
+            for idx in rules:
+                note(idx, low)
             for phrase, idx in phrases:
                 n = len(phrase)
-                if tuple(lows[i : i + n]) == phrase or tuple(lems[i : i + n]) == phrase:
-                    note(idx, " ".join(lows[i : i + n]))
+                seq = _following(recs, ci, wi, n)
+                lows = tuple(map(_first, seq))
+                if lows == phrase or tuple(map(_second, seq)) == phrase:
+                    note(idx, " ".join(lows))
     lowered = text.lower().replace("ё", "е")
     present, found, windows = _scan(lowered, model)
     for slot, idx in model.prefix_slots:
