@@ -2,7 +2,10 @@
 
 Pure Python (no spaCy): the NLP pipeline calls these on every post, so the gazetteer is loaded once
 into dictionaries keyed by lemma sequences and matching is a left-to-right longest-match scan over
-word tokens.
+word tokens. Everything about a word (its forms, whether a name can start with it, the names it alone
+can be) is worked out once per distinct word, and a post's tokens once per distinct space-separated
+chunk; per post, Python looks only at the few words that can start a match (see "per-word, per-chunk
+and per-post records" below).
 
 Data (``nlp/data/places/``, each file with a ``# source:`` line):
 
@@ -475,6 +478,8 @@ class _Doc:
 
     def base(self, k: int) -> int:
         """Offset of chunk ``k`` in the text."""
+        if not self.cum:  # not needed for the scans when no chunk is hot
+            self.cum = list(accumulate(map(len, self.chunks), initial=0))
         return self.cum[k] + k
 
     def tokens_from(self, k: int, j: int) -> Iterator[tuple[str, _Word, int, int]]:
@@ -881,38 +886,42 @@ _DOMESTIC_RE = re.compile(r"(?<![^\W_])(?:domestic|по\s{1,3}стране)(?![^
 
 
 # Letter runs of a post: every match of _CUE_RE, _GENERIC_FROM_RE, _MARKER_ANY_RE and _DOMESTIC_RE starts
-# with a letter right after a non-letter (their look-behind), i.e. at the start of a run, and its first
-# letters match the run's "head" regex below (same case rules as the pattern). Those regexes are tried only
-# at such runs (the head test is cached per distinct word): the same matches as a full finditer/search.
-# Keep each head in step with its pattern: a new alternative needs its first letters covered by the head.
+# with a letter right after a non-letter (their look-behind), i.e. at the start of a run, and the pattern's
+# first word is followed by a non-letter (a space, ":", their look-ahead), so it is the whole run: the run
+# fullmatches the "run" regex below (the first words of the pattern's alternatives, same case rules). Those
+# regexes are tried only at such runs (the run test is cached per distinct word): the same matches as a full
+# finditer/search. Keep each run regex in step with its pattern: a new alternative needs its first word in it.
 _LETTER_RUN_RE = re.compile(r"[^\W\d_]+")
-_CUE_HEAD_RE = re.compile(
-    r"ship|sen[dt]|dispatch|post|country|origin|from|to|destination|deliver"
-    r"|отправ|высыла|шл|доставк|отгруз|со|страна|откуда|работаем|куда|почт|сдэк|сдек|cdek|boxberry",
+_CUE_RUN_RE = re.compile(
+    r"ships?|shipping|shipped|sends?|sent|dispatch(?:es|ed)?|post(?:ed|age)?|country|origin|from|to"
+    r"|destinations?|deliver(?:y|s|ing|ed)?"
+    r"|отправк[а-яё]{0,6}|отправля[а-яё]{0,6}|отправим|высыла[а-яё]{0,6}|шл[её]м|доставк[а-яё]{0,6}"
+    r"|отгруз[а-яё]{0,6}|со|страна|откуда|работаем|куда|почт[а-яё]{0,4}|сдэк|сдек|cdek|boxberry",
     re.IGNORECASE,
 )
-_GENERIC_FROM_HEAD_RE = re.compile(r"[Ff]rom|FROM|[Ии]з|ИЗ")
-_MARKER_HEAD_RE = re.compile(
+_GENERIC_FROM_RUN_RE = re.compile(r"[Ff]rom|FROM|[Ии]з|ИЗ")
+_MARKER_RUN_RE = re.compile(
     r"only|wide|domestic|shipping|postage|delivery|stock|tracked|across|throughout|within|вся|всей|всему",
     re.IGNORECASE,
 )
-_DOMESTIC_HEAD_RE = re.compile(r"domestic|по", re.IGNORECASE)
-# _WORLDWIDE_RE: its \b / look-behind alternatives start a run (world, international, ship, в/во); "по всему
-# миру" and "доставка по миру" have no left boundary, but their first word is followed by a space, so it
-# ends a run: those are tried where a run ends in "по" / "доставка".
-_WORLDWIDE_HEAD_RE = re.compile(r"world|international|ship|в", re.IGNORECASE)
+_DOMESTIC_RUN_RE = re.compile(r"domestic|по", re.IGNORECASE)
+# _WORLDWIDE_RE: its \b / look-behind alternatives start a run that is their whole first word (world,
+# worldwide, international, ship(s), в/во); "по всему миру" and "доставка по миру" have no left boundary,
+# but their first word is followed by a space, so it ends a run: those are tried where a run ends in "по" /
+# "доставка".
+_WORLDWIDE_RUN_RE = re.compile(r"world(?:wide)?|international|ships?|во?", re.IGNORECASE)
 _WORLDWIDE_TAILS = (re.compile(r"по", re.IGNORECASE), re.compile(r"доставка", re.IGNORECASE))
 
 
-_HEADS = (_CUE_HEAD_RE, _GENERIC_FROM_HEAD_RE, _MARKER_HEAD_RE, _DOMESTIC_HEAD_RE)
+_HEADS = (_CUE_RUN_RE, _GENERIC_FROM_RUN_RE, _MARKER_RUN_RE, _DOMESTIC_RUN_RE)
 _CUE, _GENERIC_FROM, _MARKER, _DOMESTIC, _WORLDWIDE = 0, 1, 2, 3, 4
 
 
 @lru_cache(maxsize=200_000)
 def _run_info(word: str) -> tuple[tuple[bool, ...], tuple[int, ...]] | None:
     """Per letter run: which heads match it, and the offsets where a _WORLDWIDE_RE match can start in it."""
-    heads = tuple(head.match(word) is not None for head in _HEADS)
-    offsets = {0} if _WORLDWIDE_HEAD_RE.match(word) else set()
+    heads = tuple(head.fullmatch(word) is not None for head in _HEADS)
+    offsets = {0} if _WORLDWIDE_RUN_RE.fullmatch(word) else set()
     for tail in _WORLDWIDE_TAILS:
         n = len(tail.pattern)
         if len(word) >= n and tail.fullmatch(word, len(word) - n):

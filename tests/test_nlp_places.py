@@ -383,3 +383,48 @@ def test_chunk_cache_is_bounded_and_results_do_not_depend_on_it(monkeypatch: pyt
     places._find_delivery_cached.cache_clear()
     assert (find_places(text, "ru"), find_shipping(text, "ru"), find_delivery(text)) == want
     assert 0 < len(places._chunks) <= 10
+
+
+def test_shipping_regexes_tried_at_letter_runs_find_what_finditer_finds() -> None:
+    import random
+
+    rng = random.Random(5)
+    # one phrase per alternative of the shipping regexes, plus near misses
+    phrases = [
+        "ships from", "ship via DHL from", "shipping from", "shipped from", "sends from", "sent from", "dispatches from",
+        "dispatched from", "posted from", "country of origin", "origin:", "origin country:", "from:", "отправка из",
+        "отправляем из", "отправим из", "высылаем из", "шлём из", "шлем из", "доставка из", "отгружаем из",
+        "со склада в", "страна отправки:", "отправка:", "откуда:", "ships to", "shipping to", "shipped to",
+        "delivery to", "delivers to", "delivering to", "delivered to", "ship to", "to:", "destination:",
+        "destinations :", "ships worldwide", "ship ww", "ships anywhere", "shipping:", "доставка в", "доставкой по",
+        "отправка во", "отправляем на", "отправим по", "шлём по", "работаем по", "страна доставки:", "куда:",
+        "доставка:", "ships USA", "post to", "posted in", "postage within", "почта по", "почтой в", "сдэк по",
+        "сдек в", "cdek по", "boxberry в", "отправка курьером по", "world wide", "world-wide", "worldwide",
+        "international shipping", "ships internationally", "по всему миру", "во все страны", "в все страны",
+        "доставка по миру", "депо всему миру", "Автодоставка по миру", "only", "wide", "domestic", "stock", "tracked",
+        "across", "throughout", "within", "вся", "всей", "всему", "по стране", "from Germany", "From the UK",
+        "FROM USA", "Из Германии", "из России", "ИЗ Казахстана", "соль", "вес", "посты", "fromage", "tomato",
+        "отправкаx из", "shipper to", "Germany", "EU", "России",
+    ]
+    seps = [" ", "  ", ": ", ", ", "-", "\n", ". ", "5", "_", "'", ""]
+    regexes = [
+        (places._CUE_RE, places._CUE), (places._GENERIC_FROM_RE, places._GENERIC_FROM),
+        (places._MARKER_ANY_RE, places._MARKER), (places._DOMESTIC_RE, places._DOMESTIC),
+    ]
+    found = [0] * 5
+    for _ in range(3000):
+        parts = []
+        for _ in range(rng.randint(1, 6)):
+            phrase = rng.choice(phrases)
+            roll = rng.random()
+            phrase = phrase.upper() if roll < 0.15 else phrase.title() if roll < 0.3 else phrase
+            parts.append(phrase + rng.choice(seps))
+        text = "".join(parts)
+        for regex, which in regexes:
+            want = [m.span() for m in regex.finditer(text)]
+            assert [m.span() for m in places._run_matches(regex, which, text)] == want, (which, text)
+            found[which] += len(want)
+        want = [m.span() for m in places._WORLDWIDE_RE.finditer(text)]
+        assert [m.span() for m in places._worldwide_matches(text)] == want, text
+        found[places._WORLDWIDE] += len(want)
+    assert min(found) > 50, found
