@@ -484,6 +484,7 @@ class _Doc:
 
     def tokens_from(self, k: int, j: int) -> Iterator[tuple[str, _Word, int, int]]:
         """The tokens ``(text, word, start, end)`` from token ``j`` of chunk ``k`` on."""
+        self.base(0)  # the chunk offsets, if not worked out yet
         recs, cum = self.recs, self.cum
         while k < len(recs):
             toks = recs[k].toks
@@ -543,7 +544,7 @@ class _Doc:
         """Where shipping regex ``which`` (``_CUE`` ... ``_WORLDWIDE``) can match: ascending offsets."""
         outs = self._runs
         if outs is None:
-            outs = self._runs = ([], [], [], [], [])
+            outs = ([], [], [], [], [])
             recs, cum = self.recs, self.cum
             for k in self.hot:
                 runs = recs[k].runs
@@ -551,6 +552,7 @@ class _Doc:
                     b = cum[k] + k
                     for head, off in runs:
                         outs[head].append(b + off)
+            self._runs = outs  # only when complete: another thread may read the same cached doc
         return outs[which]
 
 
