@@ -402,15 +402,16 @@ class _Evidence:
         self.reasons.setdefault(cls, []).append(reason)
 
 
-_WordInfo = tuple[str, str, bool, tuple[int, ...], tuple[tuple[tuple[str, ...], int], ...]]
+_WordInfo = tuple[str, str, bool, tuple[int, ...], tuple[tuple[tuple[str, ...], int], ...], frozenset[str]]
 
 
 @lru_cache(maxsize=200_000)
 def _word_info(word: str) -> _WordInfo:
-    """``(lower-case, lemma, keyed, rules, phrases)`` of one word.
+    """``(lower-case, lemma, keyed, rules, phrases, seconds)`` of one word.
 
     ``keyed``: either form is a rule term or starts a rule phrase; ``rules``: the one-word rules it
-    matches; ``phrases``: the ``(phrase, rule)`` pairs it can start (both in the order the scan visits them).
+    matches; ``phrases``: the ``(phrase, rule)`` pairs it can start (both in the order the scan visits them);
+    ``seconds``: the second words of those phrases.
     """
     model = _model()
     low = word.lower().replace("ё", "е")
@@ -419,7 +420,7 @@ def _word_info(word: str) -> _WordInfo:
     keyed = low in single or lem in single or low in model.phrases or lem in model.phrases
     rules = tuple({*single.get(low, ()), *single.get(lem, ())})
     phrases = tuple(pair for first in {low, lem} for pair in model.phrases.get(first, ()))
-    return low, lem, keyed, rules, phrases
+    return low, lem, keyed, rules, phrases, frozenset(phrase[1] for phrase, _ in phrases)
 
 
 def _matches_at(pattern: re.Pattern[str], text: str, starts: list[int]) -> Iterator[re.Match[str]]:
@@ -452,6 +453,14 @@ def _chunks(text: str) -> list[_Chunk]:
     if not chunks or max(map(len, chunks)) <= _MAX_CACHED_CHUNK:
         return list(map(_cached_chunk, chunks))
     return [(_cached_chunk if len(c) <= _MAX_CACHED_CHUNK else _chunk)(c) for c in chunks]
+
+
+def _next_word(recs: list[_Chunk], ci: int) -> _WordInfo | None:
+    """The info of the first word after chunk ``ci``."""
+    for j in range(ci + 1, len(recs)):
+        if recs[j][1]:
+            return recs[j][1][0]
+    return None
 
 
 def _following(recs: list[_Chunk], ci: int, wi: int, n: int) -> list[_WordInfo]:
@@ -585,14 +594,22 @@ def _rule_hits(text: str, model: _Model) -> dict[int, list[str]]:
     recs = _chunks(text)
     for ci in compress(count(), map(_first, recs)):  # only chunks with a rule term or a phrase start
         words = recs[ci][1]
-        for wi, (low, _, keyed, rules, phrases) in enumerate(words):
+        for wi, (low, _, keyed, rules, phrases, seconds) in enumerate(words):
             if not keyed:
                 continue
             for idx in rules:
-                note(idx, low)
+                terms = hits.get(idx)
+                if terms is None:
+                    hits[idx] = [low]
+                elif low not in terms:
+                    terms.append(low)
+            if not phrases:
+                continue
+            nxt = words[wi + 1] if wi + 1 < len(words) else _next_word(recs, ci)
+            if nxt is None or (nxt[0] not in seconds and nxt[1] not in seconds):
+                continue  # no phrase can go on with the next word
             for phrase, idx in phrases:
-                n = len(phrase)
-                seq = _following(recs, ci, wi, n)
+                seq = _following(recs, ci, wi, len(phrase))
                 lows = tuple(map(_first, seq))
                 if lows == phrase or tuple(map(_second, seq)) == phrase:
                     note(idx, " ".join(lows))
