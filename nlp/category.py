@@ -271,8 +271,11 @@ class _Model:
     slot_rule: dict[int, int] = field(default_factory=dict)  # rule part slot -> rule index
     lazy_slots: tuple[int, ...] = ()  # "window" and "" slots: run while replaying the rules
     scanned: tuple[str, ...] = ()  # every literal the scan looks for
-    # literal -> ("literal" slots it gates without a live test, the same with one, "window" slots it feeds)
-    dispatch: dict[str, tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]] = field(default_factory=dict)
+    # literal -> ("literal" slots it gates without a live test, (slot, its live literals) for those with one,
+    # "window" slots it feeds)
+    dispatch: dict[str, tuple[tuple[int, ...], tuple[tuple[int, frozenset[str]], ...], tuple[int, ...]]] = field(
+        default_factory=dict
+    )
     automaton: Any = None  # ahocorasick.Automaton over `scanned`: value the literal
 
 
@@ -377,7 +380,7 @@ def _plan_scan(model: _Model) -> None:
         led = [i for i, s in enumerate(slots) if s.starts == "literal" and lit in (s.gate or ())]
         entry = (
             tuple(i for i in led if slots[i].live is None),
-            tuple(i for i in led if slots[i].live is not None),
+            tuple((i, frozenset(slots[i].live or ())) for i in led if slots[i].live is not None),
             tuple(i for i, s in enumerate(slots) if s.starts == "window" and lit in s.reach),
         )
         if any(entry):
@@ -521,15 +524,19 @@ def _scan(lowered: str, model: _Model) -> tuple[set[str], dict[int, list[str]], 
     present = set(map(_second, hits))
     dispatch = model.dispatch
     slots = model.slots
-    tried: dict[str, tuple[int, ...]] = {}
+    tried: dict[str, list[int]] = {}
     windows: dict[int, list[tuple[int, int]]] = {}
     fed: set[str] = set()  # literals that feed a window slot
     for lit in present.intersection(dispatch):
         always, checked, win = dispatch[lit]
         if checked:
-            always += tuple(i for i in checked if not present.isdisjoint(slots[i].live or ()))
-        if always:
-            tried[lit] = always
+            run = [i for i, live in checked if not present.isdisjoint(live)]
+            if always:
+                run[:0] = always
+            if run:
+                tried[lit] = run
+        elif always:
+            tried[lit] = always  # type: ignore[assignment]  # a tuple serves as well
         if win:
             fed.add(lit)
             for slot in win:
@@ -546,11 +553,10 @@ def _scan(lowered: str, model: _Model) -> tuple[set[str], dict[int, list[str]], 
                     found.setdefault(slot, []).append(m.group())
                     ends[slot] = m.end()
     if fed:
-        for end, lit in hits:
-            if lit in fed:
-                start = end - len(lit) + 1
-                for slot in dispatch[lit][2]:
-                    windows[slot].append((start - slots[slot].reach[lit], start))
+        for end, lit in [hit for hit in hits if hit[1] in fed]:
+            start = end - len(lit) + 1
+            for slot in dispatch[lit][2]:
+                windows[slot].append((start - slots[slot].reach[lit], start))
     if model.digit_slots:
         _digit_scan(lowered, model, found)
     return present, found, windows
@@ -637,11 +643,16 @@ def _rule_hits(text: str, model: _Model) -> dict[int, list[str]]:
                 texts = found.get(slot, ())
             else:
                 texts = map(_group, part.pattern.finditer(lowered))
-            for term in texts:
-                note(idx, " ".join(term.split()))
-                if len(hits[idx]) >= _MAX_REASONS_PER_RULE:
+            terms = hits.get(idx)
+            for text_ in texts:
+                term = " ".join(text_.split())
+                if terms is None:
+                    terms = hits[idx] = [term]
+                elif term not in terms:
+                    terms.append(term)
+                if len(terms) >= _MAX_REASONS_PER_RULE:
                     break
-            if len(hits.get(idx, ())) >= _MAX_REASONS_PER_RULE:
+            if terms is not None and len(terms) >= _MAX_REASONS_PER_RULE:
                 break
     return hits
 
