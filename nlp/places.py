@@ -47,6 +47,7 @@ from functools import lru_cache
 from itertools import accumulate, compress, repeat
 from operator import attrgetter, itemgetter
 from pathlib import Path
+from typing import cast
 
 from nlp.lemmas import lemma
 
@@ -464,9 +465,11 @@ class _Doc:
         # post without them is not); chunks without any of the four come out the same either way.
         mask = "@" in text or "_" in text or "/" in text or ".onion" not in text
         if mask:
-            recs: list[_Chunk] = list(map(_chunks_get, chunks))
-            if not all(recs):  # some chunk not seen yet (a record is always true)
-                recs = [rec or _chunk(c) for rec, c in zip(recs, chunks, strict=True)]
+            got = list(map(_chunks_get, chunks))
+            if all(got):  # every chunk seen before (a record is always true)
+                recs = cast(list[_Chunk], got)
+            else:
+                recs = [rec or _chunk(c) for rec, c in zip(got, chunks, strict=True)]
         else:
             recs = [_chunk(c) if ".onion" not in c else _chunk_uncached(c, False) for c in chunks]
         self.recs = recs
@@ -620,11 +623,11 @@ def _scan_uncached(text: str, relaxed: bool) -> list[tuple[Place, int, int, _Nam
             if not cands:
                 continue
             end = base + end_off
-            cand: _Name | None = cands[0]
-            if not relaxed and cands[0].ambiguous and not _ambiguous_ok(doc, k, j, start, end, word):
-                cand = w.sure
-                if cand is None:
+            cand = cands[0]
+            if not relaxed and cand.ambiguous and not _ambiguous_ok(doc, k, j, start, end, word):
+                if w.sure is None:
                     continue
+                cand = w.sure
             out.append((cand.place, start, end, cand))
             resume = end
     return out
