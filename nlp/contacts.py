@@ -25,7 +25,7 @@ import bisect
 import logging
 import re
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
@@ -87,27 +87,35 @@ class _Detector:
     requires: tuple[str, ...]
     prefilter: re.Pattern[str] | None = None  # found inside every hit; nothing found: skip the detector
     prefilter_in_runs: bool = False  # every prefilter match lies inside one _RUN_RE piece (see _in_runs)
+    heads: tuple[str, ...] | None = None  # every match starts with one of these (see _literal_heads)
+    icase: bool = False  # the regex ignores case
 
 
 @dataclass(frozen=True)
 class _Tables:
     detectors: tuple[_Detector, ...]
     requires: tuple[str, ...]  # every detector's `requires` substrings, once each
+    run_requires: tuple[str, ...]  # those made of a-z, 0-9, "." and "@" (see _present)
+    other_requires: tuple[str, ...]  # the rest
     context: dict[str, re.Pattern[str]]
     window: int
     tg_reserved: frozenset[str]
     xmpp_servers: frozenset[str]
 
 
-# Runs of ASCII letters, digits (any script), blanks and ( ) . - that start with a letter or digit. A
-# prefilter whose every match is made of these characters and starts with a letter or digit, with no
-# look-around or anchor, matches in the text exactly when it matches in the runs joined by line breaks
-# (a line break is no run character, so no match spans two runs; a match in the text lies in the run that
-# starts at the first letter or digit of its stretch of run characters). The runs regex starts with a
-# character class, so one C scan collects them; the prefilters then search a few characters, not the post.
-_RUN_START = re.compile(r"[\dA-Za-z]")
-_RUN_CHAR = re.compile(r"[\dA-Za-z \u00a0().\-]")
-_RUN_RE = re.compile(r"[\dA-Za-z][\dA-Za-z \u00a0().\-]*")
+# Runs of ASCII letters, digits (any script), blanks and ( ) . - @ that start with a letter, digit, "." or
+# "@". A prefilter whose every match is made of these characters and starts with one of its start
+# characters, with no look-around or anchor, matches in the text exactly when it matches in the runs joined
+# by line breaks (a line break is no run character, so no match spans two runs; a match in the text lies in
+# the run that starts at the first start character of its stretch of run characters). _RUN_START and
+# _RUN_CHAR are the exact classes the prefilters are checked against; _RUN_RE scans with wider classes
+# (every character from U+0660 on, where the non-ASCII digits are: a range test is cheaper than the digit
+# category), which only makes some runs longer. The runs regex starts with a character class, so one C
+# scan collects them; the prefilters then search a few characters, not the post.
+_RUN_START = re.compile(r"[\dA-Za-z.@]")
+_RUN_CHAR = re.compile(r"[\dA-Za-z \u00a0().\-@]")
+_RUN_RE = re.compile(r"[0-9A-Za-z.@\u0660-\U0010ffff][0-9A-Za-z \u00a0().\-@\u0660-\U0010ffff]*")
+_RUN_LITERAL = re.compile(r"[a-z0-9.@]+")  # requires substrings that _present looks for in the runs
 _REPEATS = (_sre_constants.MAX_REPEAT, _sre_constants.MIN_REPEAT, _sre_constants.POSSESSIVE_REPEAT)
 
 
@@ -176,6 +184,118 @@ def _in_runs(prefilter: re.Pattern[str]) -> bool:
     return _all_in(parsed, _RUN_CHAR) and _head_in(parsed, _RUN_START)
 
 
+def _present(lower: str, runs: str, case_safe: bool, tables: _Tables) -> set[str]:
+    """The ``requires`` substrings that occur in ``lower`` (``text.lower()``).
+
+    In case-safe text (see ``_NOT_CASE_SAFE``) a substring made of ASCII letters, digits, "." and "@"
+    comes from such characters of the text, all inside one run (see ``_RUN_RE``): it is looked for in the
+    lower-cased runs, a few characters in a Cyrillic post, instead of the whole post.
+    """
+    if not case_safe:
+        return set(filter(lower.__contains__, tables.requires))
+    found = set(filter(runs.lower().__contains__, tables.run_requires))
+    found.update(filter(lower.__contains__, tables.other_requires))
+    return found
+
+
+def _heads(seq: Any) -> list[str] | None:
+    """The literal text every match of a parsed pattern starts with, per alternative; None if unknown."""
+    k = 0
+    while k < len(seq) and seq[k][0] in (_sre_constants.ASSERT, _sre_constants.ASSERT_NOT):
+        k += 1  # look-arounds take no characters
+    if k == len(seq):
+        return None
+    op, av = seq[k]
+    if op is _sre_constants.LITERAL:
+        head = ""
+        while k < len(seq) and seq[k][0] is _sre_constants.LITERAL:
+            head += chr(seq[k][1])
+            k += 1
+        return [head]
+    if op is _sre_constants.SUBPATTERN and not av[1] and not av[2]:
+        return _heads(av[3])
+    if op is _sre_constants.BRANCH:
+        heads: list[str] = []
+        for branch in av[1]:
+            got = _heads(branch)
+            if got is None:
+                return None
+            heads += got
+        return heads
+    return None
+
+
+def _literal_heads(pattern: str, flags: int) -> tuple[str, ...] | None:
+    """Literal starts of every match of ``pattern`` (lower-cased when it ignores case), fewest needed.
+
+    ``_matches`` then tries the regex only where one of them occurs: a regex led by a look-behind, or by
+    letters under IGNORECASE, has no fast first-character scan of its own, so ``finditer`` tries every
+    position of the post.
+    """
+    try:
+        parsed = _sre_parser.parse(pattern, flags)
+    except Exception:  # a private module: should it change, scan with finditer
+        return None
+    if not flags & re.IGNORECASE and len(parsed) and parsed[0][0] is _sre_constants.LITERAL:
+        return None  # re scans for a leading literal itself
+    heads = _heads(parsed)
+    if not heads or not all(heads):
+        return None
+    if flags & re.IGNORECASE:
+        heads = [h.lower() for h in heads]
+    kept: list[str] = []
+    for h in sorted(set(heads), key=len):
+        if not any(h.startswith(k) for k in kept):  # a head's occurrences include any longer one's
+            kept.append(h)
+    return tuple(kept)
+
+
+# Characters of which str.lower() and IGNORECASE agree: ASCII, basic Cyrillic, and characters without case
+# (Latin-1 punctuation but the micro sign, ×, ÷, general punctuation, currency signs, arrows, technical
+# and box-drawing symbols, dingbats, variation selectors, emoji); tests check every one. In text made only
+# of them, lower-casing keeps every offset, and a letter matches a pattern letter case-insensitively
+# exactly when their lower cases are equal (the odd case partners, like the Kelvin sign or the long s,
+# are not among them).
+_NOT_CASE_SAFE = re.compile(r"[^\x00-\x7f\u00a0-\u00b4\u00b6-\u00bf\u00d7\u00f7\u0400-\u04ff\u2000-\u206f"
+                            r"\u20a0-\u20cf\u2190-\u23ff\u2500-\u27bf\u2b00-\u2bff\ufe00-\ufe0f"
+                            r"\U0001f000-\U0001faff]")
+
+
+def _matches(det: _Detector, text: str, lower: str | None) -> Iterator[re.Match[str]]:
+    """Exactly ``det.regex.finditer(text)``, trying the regex only where one of ``det.heads`` occurs.
+
+    ``match(text, pos)`` sees the text around ``pos`` (look-behinds), and the scan resumes after each match
+    as ``finditer`` does. Case-insensitive heads are looked up in ``lower`` (``text.lower()``; None when
+    the text is not made of case-safe characters: then, and for text dense with heads, ``finditer``).
+    """
+    heads = det.heads
+    hay = lower if det.icase else text
+    if heads is None or hay is None:
+        yield from det.regex.finditer(text)
+        return
+    starts: list[int] = []
+    for head in heads:
+        pos = hay.find(head)
+        while pos >= 0:
+            starts.append(pos)
+            pos = hay.find(head, pos + 1)
+    if len(starts) * 4 > len(text) + 64:
+        yield from det.regex.finditer(text)
+        return
+    starts.sort()
+    match = det.regex.match
+    end = 0
+    tried = -1
+    for pos in starts:
+        if pos < end or pos == tried:
+            continue
+        tried = pos
+        m = match(text, pos)
+        if m is not None:
+            yield m
+            end = m.end()
+
+
 def _keyword_regex(words: list[str]) -> re.Pattern[str]:
     alts = "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
     return re.compile(rf"(?<!\w)(?:{alts})(?!\w)", re.IGNORECASE)
@@ -185,17 +305,21 @@ def _keyword_regex(words: list[str]) -> re.Pattern[str]:
 def _tables() -> _Tables:
     spec = tomllib.loads((DATA_DIR / "detectors.toml").read_text(encoding="utf-8"))
     ctx = tomllib.loads((DATA_DIR / "context.toml").read_text(encoding="utf-8"))
-    detectors = []
+    detectors: list[_Detector] = []
     for d in spec["detector"]:
         flags = re.IGNORECASE if "i" in d.get("flags", "") else 0
         prefilter = re.compile(d["prefilter"], flags) if d.get("prefilter") else None
         detectors.append(_Detector(d["label"], re.compile(d["pattern"], flags), d["validator"],
                                    d.get("context"), int(d.get("priority", 50)),
                                    tuple(d.get("requires", ())), prefilter,
-                                   prefilter is not None and _in_runs(prefilter)))
+                                   prefilter is not None and _in_runs(prefilter), _literal_heads(d["pattern"], flags),
+                                   bool(flags & re.IGNORECASE)))
+    requires = tuple(dict.fromkeys(r for det in detectors for r in det.requires))
     return _Tables(
         detectors=tuple(detectors),
-        requires=tuple(dict.fromkeys(r for det in detectors for r in det.requires)),
+        requires=requires,
+        run_requires=tuple(r for r in requires if _RUN_LITERAL.fullmatch(r)),
+        other_requires=tuple(r for r in requires if not _RUN_LITERAL.fullmatch(r)),
         context={k: _keyword_regex(v) for k, v in ctx["context"].items()},
         window=int(ctx.get("window", 48)),
         tg_reserved=frozenset(ctx["telegram"]["reserved_paths"]),
@@ -469,15 +593,16 @@ def _candidates(text: str) -> list[tuple[int, Hit]]:
     out: list[tuple[int, Hit]] = []
     for start, end, pgp_key in find_armored_keys(text):
         out.append((100, ("pgp", pgp_key.fingerprint, start, end)))
-    present = set(filter(text.lower().__contains__, tables.requires))
-    runs: str | None = None
+    lower = text.lower()
+    case_safe = _NOT_CASE_SAFE.search(text) is None
+    runs = "\n".join(_RUN_RE.findall(text))
+    present = _present(lower, runs, case_safe, tables)
+    safe_lower = lower if case_safe else None
     for det in tables.detectors:
         if det.requires and present.isdisjoint(det.requires):
             continue
         if det.prefilter is not None:
             if det.prefilter_in_runs:
-                if runs is None:
-                    runs = "\n".join(_RUN_RE.findall(text))
                 if det.prefilter.search(runs) is None:
                     continue
             elif det.prefilter.search(text) is None:
@@ -485,7 +610,7 @@ def _candidates(text: str) -> list[tuple[int, Hit]]:
         validate = _VALIDATORS[det.validator]
         failed: set[str] = set()
         calls = 0
-        for m in det.regex.finditer(text):
+        for m in _matches(det, text, safe_lower):
             if det.context and not _has_context(text, m.start(), det.context):
                 continue
             matched = m.group(0)
