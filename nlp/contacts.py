@@ -451,6 +451,8 @@ def _v_url(m: re.Match[str], text: str, label: str) -> Hit | None:
     lower = raw.lower()
     if lower.startswith("www."):
         scheme, rest = "", raw
+    elif "://" not in raw:
+        return None  # "www.." lost its dot to the trailing punctuation: no host left
     else:
         scheme, rest = raw.split("://", 1)[0].lower() + "://", raw.split("://", 1)[1]
     host_end = len(rest)

@@ -283,3 +283,80 @@ def test_contacts_survive_100k_emoji() -> None:
     assert time.process_time() - t0 < 2.0
     assert [(c["type"], c["value"]) for c in found] == [("telegram", "@shop_bot"), ("phone", "+79161234567")]
     assert text[found[0]["start"]:found[0]["end"]] == "@shop_bot"
+
+
+# ---------------------------------------------------------------- fast paths (same results as the plain scans)
+_FAST_PATH_TEXTS = [
+    "пиши в ТЕЛЕГРАМ: Shop_Bot, телега @ shop_bot2 или tg - shopbot3; телеграмме best_shop",
+    "WICKR: ldn_brown, Threema ABCD1234, трима: EFGH5678, signal: some_user.01, СИГНАЛ user_two.42",
+    "http://Example.com/a www.shop.ru/x HTTP://EX.ORG. www.. 0x" + "ab" * 20 + " 05" + "c" * 64,
+    "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq LTC1qg42tkwuuxefutzxezdkdel39gfstuap288mfea 410011234567890",
+    "wic\u212ar: ldn_brown \u0130 telegram: shop_bot",  # Kelvin sign, dotted I: not case-safe
+    "tg" * 300 + " telegram shop_bot " + "05" * 200,  # dense heads
+    "", "@", "tg", "телег", "ТГ:abcde",
+]
+
+
+def test_head_scan_finds_what_finditer_finds() -> None:
+    from nlp import contacts
+
+    dets = [d for d in contacts._tables().detectors if d.heads]
+    assert {d.validator for d in dets} >= {"url", "context_handle", "threema", "session", "eth", "yoomoney"}
+    for text in _FAST_PATH_TEXTS:
+        lower = text.lower() if contacts._NOT_CASE_SAFE.search(text) is None else None
+        for det in dets:
+            got = [(m.start(), m.end()) for m in contacts._matches(det, text, lower)]
+            assert got == [(m.start(), m.end()) for m in det.regex.finditer(text)], (det.validator, text)
+
+
+def test_prefilters_in_runs_agree_with_the_whole_text() -> None:
+    from nlp import contacts
+
+    dets = [d for d in contacts._tables().detectors if d.prefilter_in_runs]
+    assert {d.validator for d in dets} >= {"pgp_grouped", "pgp_hex", "card", "phone", "base58_address"}
+    texts = _FAST_PATH_TEXTS + ["карта 4276 3800 1234 5678", "+7 (916) 123-45-67", "١٢٣٤٥٦٧٨٩٠١٢٣ номер",
+                                "ABCD EF01 2345 6789 1A2B 3C4D 5E6F 7A8B 9C0D 1E2F", "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2"]
+    for text in texts:
+        runs = "\n".join(contacts._RUN_RE.findall(text))
+        for det in dets:
+            assert det.prefilter is not None
+            assert (det.prefilter.search(runs) is None) == (det.prefilter.search(text) is None), (det.validator, text)
+        lower = text.lower()
+        safe = contacts._NOT_CASE_SAFE.search(text) is None
+        present = contacts._present(lower, runs, safe, contacts._tables())
+        assert present == {r for r in contacts._tables().requires if r in lower}
+
+
+def test_case_safe_characters_lower_like_ignorecase() -> None:
+    import re
+
+    from nlp import contacts
+
+    letters = "".join(c for c in map(chr, [*range(0x80), *range(0x400, 0x500)]) if c.isalpha())
+    any_letter = re.compile("[" + re.escape(letters) + "]", re.IGNORECASE)
+    for c in map(chr, range(0x110000)):
+        if contacts._NOT_CASE_SAFE.match(c) is not None:
+            continue
+        assert len(c.lower()) == 1
+        if not (c.isascii() or "\u0400" <= c <= "\u04ff"):
+            assert c.lower() == c == c.upper() and any_letter.match(c) is None, hex(ord(c))
+
+
+def test_run_scan_covers_every_digit() -> None:
+    from nlp import contacts
+
+    # _RUN_RE takes every character from U+0660 on: no decimal digit lies between ASCII and there.
+    assert not [hex(c) for c in range(0x80, 0x660) if chr(c).isdecimal()]
+    assert contacts._RUN_RE.fullmatch("\u0660\u0969\uff15") is not None
+
+
+def test_not_case_safe_text_still_matches_case_insensitively() -> None:
+    # A Kelvin sign is a "k" and a tall te (U+1C84) a "т" to a case-insensitive regex, but str.lower() keeps
+    # the tall te: looking for the head "тг" in the lower-cased post would miss the second keyword.
+    assert pairs("wic\u212ar: ldn_brown") == [("wickr", "ldn_brown")]
+    assert pairs("тг \u1c84г: shop_bot") == [("telegram", "@shop_bot")]
+
+
+def test_www_left_without_a_host_is_not_a_url() -> None:
+    assert find_contacts("see www.. now and WWW..") == []
+    assert pairs("www.shop.ru.") == [("url", "www.shop.ru")]
