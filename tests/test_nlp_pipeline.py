@@ -70,3 +70,11 @@ def test_every_extension_has_a_slot() -> None:
     from nlp.components import EXTENSIONS
 
     assert sorted(Analysis.__slots__) == sorted(name.removeprefix("nw_") for name in EXTENSIONS)
+
+
+def test_tokenizer_splits_on_whitespace_only_and_keeps_the_text(pipeline: Language) -> None:
+    for text in ("", " ", "  меф\t1г  -\n2500₽ \u00a0@shop_bot  ", "a-b,c.d(e)", "😀" * 1000):
+        doc = pipeline.make_doc(text)
+        assert doc.text == text
+        assert all(not t.text.strip() or not any(ch.isspace() for ch in t.text) for t in doc)
+    assert [t.text for t in pipeline.make_doc("мука,соль (1г)-2500₽")] == ["мука,соль", "(1г)-2500₽"]
