@@ -150,3 +150,85 @@ def test_amount_on_the_next_line_is_not_glued_to_a_count(extractor: Extractor) -
 def test_hex_ids_do_not_become_prices(extractor: Extractor) -> None:
     text = "special K 1g $40. Session id 05a3bb0c917fd2e4c8d1a6e5f4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4"
     assert _core(_offers(extractor, text)) == [("ketamine", 1.0, 40.0, "USD")]
+
+
+# ---------------------------------------------------------------- fast paths (same results as the plain forms)
+def test_tier_amount_after_a_word_both_ways(tmp_path: Any) -> None:
+    from nlp import prices
+
+    # The one-scan regex checks "от"/"по"/"цена" at the amount's first digit; with the shipped tables no
+    # match can end inside such a word, so it finds what the word regex finds.
+    assert [(p.amount, p.currency, p.start) for p in find_prices("5 -от 300", "ru")] == [(300.0, "RUB", 6)]
+    assert [(p.amount, p.start) for p in find_prices("меф по 2500, цена 4000", "ru")] == [(2500.0, 7), (4000.0, 18)]
+    # A currency word ending in "от" makes the previous match swallow the word: the word amount must then
+    # not be found (what the four-way regex does), which the fallback to the two-regex merge gives.
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "currencies.tsv").write_text("# source: test\n-от\tXYZ\n", encoding="utf-8")
+    assert [(p.amount, p.currency, p.start, p.end) for p in prices.find_prices("5 -от 300", "ru", data)] == [
+        (5.0, "XYZ", 0, 5)]
+    merged = [(m.start(), m.end()) for m in prices._merged_matches("5 -от 300", data)]
+    assert merged == [(0, 5)]
+
+
+def test_literal_alternatives_choose_like_a_plain_alternation() -> None:
+    import re
+
+    from nlp.quantities import literal_alternatives
+
+    tokens = ["грамм", "гр", "г", "kg", "k"]
+    fast = re.compile(literal_alternatives(tokens) + r"(?![^\W\d_])")
+    plain = re.compile("(?:" + "|".join(tokens) + r")(?![^\W\d_])")
+    for text in ["грамм", "грамма", "гр.", "г", "kg", "kgs", "k", "x", "", "ггр"]:
+        assert [m.span() for m in fast.finditer(text)] == [m.span() for m in plain.finditer(text)]
+    with pytest.raises(ValueError):
+        literal_alternatives(["g", ""])
+
+
+def test_segments_are_the_break_regex_ends() -> None:
+    from nlp import offers
+
+    texts = ["1г - 2500₽ / 2г - 4500₽", "a, b;c|d•e\nf -- g --- h", " / x", "-" * 500, ",\n" * 100, "a/b - c", ""]
+    for text in texts:
+        assert offers._segments(text) == [0] + [m.end() for m in offers._SEGMENT_BREAK.finditer(text)]
+
+
+def test_binding_of_input_out_of_text_order() -> None:
+    from nlp.offers import bind_offers
+
+    text = "меф 1г - 2500₽ / шишки 2г - 4500₽"
+    drugs = [{"substance": "mephedrone", "start": 0, "end": 3}, {"substance": "cannabis", "start": 17, "end": 22}]
+    quantities = find_quantities(text)
+    prices = find_prices(text, "ru")
+    in_order = bind_offers(text, drugs, quantities, prices)
+    assert [(o["substance"], o["grams"], o["amount"]) for o in in_order] == [
+        ("mephedrone", 1.0, 2500.0), ("cannabis", 2.0, 4500.0)]
+    # Mentions and quantities out of text order take the per-segment path: here, where each tier names its
+    # drug, the same offers.
+    assert bind_offers(text, drugs[::-1], quantities[::-1], prices) == in_order
+
+
+def test_wage_words_next_to_characters_with_case_partners() -> None:
+    from nlp.offers import bind_offers
+
+    drugs = [{"substance": "cannabis", "start": 0, "end": 4}]
+    for text in ["weed $2000/wee\u212a", "weed ЗП 5000₽", "weed \u0130 salary 5000₽"]:  # Kelvin k, dotted I
+        assert bind_offers(text, drugs, find_quantities(text.lower()), find_prices(text.lower(), "ru")) == []
+    text = "weed 1g $40 \u0130"
+    assert [o["amount"] for o in bind_offers(text, drugs, find_quantities(text.lower()), find_prices(text.lower()))] == [
+        40.0]
+
+
+def test_case_safe_characters_of_the_wage_check_lower_like_ignorecase() -> None:
+    import re
+
+    from nlp import offers
+
+    letters = "".join(c for c in map(chr, [*range(0x80), *range(0x400, 0x500)]) if c.isalpha())
+    any_letter = re.compile("[" + re.escape(letters) + "]", re.IGNORECASE)
+    for c in map(chr, range(0x110000)):
+        if offers._NOT_SAFE_RE.match(c) is not None:
+            continue
+        assert len(c.lower()) == 1
+        if not (c.isascii() or "\u0400" <= c <= "\u04ff"):
+            assert c.lower() == c == c.upper() and any_letter.match(c) is None, hex(ord(c))
