@@ -271,12 +271,19 @@ class _Model:
     slot_rule: dict[int, int] = field(default_factory=dict)  # rule part slot -> rule index
     lazy_slots: tuple[int, ...] = ()  # "window" and "" slots: run while replaying the rules
     scanned: tuple[str, ...] = ()  # every literal the scan looks for
-    # literal -> ("literal" slots it gates without a live test, (slot, its live literals) for those with one,
-    # "window" slots it feeds)
-    dispatch: dict[str, tuple[tuple[int, ...], tuple[tuple[int, frozenset[str]], ...], tuple[int, ...]]] = field(
-        default_factory=dict
-    )
+    always: dict[str, tuple[int, ...]] = field(default_factory=dict)  # literal -> slots it gates (no live test)
+    checked: dict[str, tuple[int, ...]] = field(default_factory=dict)  # literal -> slots it gates (with one)
+    enliven: dict[str, tuple[int, ...]] = field(default_factory=dict)  # live literal -> slots it makes live
+    feeds: dict[str, tuple[int, ...]] = field(default_factory=dict)  # literal -> "window" slots it feeds
+    # the keys of `checked`, `enliven` and `feeds` (set & frozenset walks the smaller side; set & dict does not)
+    checked_keys: frozenset[str] = frozenset()
+    enliven_keys: frozenset[str] = frozenset()
+    feeds_keys: frozenset[str] = frozenset()
     automaton: Any = None  # ahocorasick.Automaton over `scanned`: value the literal
+    rule_info: list[tuple[str, str, float, float, str]] = field(default_factory=list)  # cls, tag, weight, cap, "label: "
+    # (class, threshold, its `require` alternatives as sets, minus its priority rank), in `thresholds` order
+    class_checks: list[tuple[str, float, list[frozenset[str]], int]] = field(default_factory=list)
+    signal_weights: dict[str, tuple[tuple[str, float], ...]] = field(default_factory=dict)  # name -> (cls, w)
 
 
 @lru_cache(maxsize=100_000)
@@ -338,6 +345,12 @@ def _model() -> _Model:
         literals.update(lits)
     model.literals = tuple(sorted(literals))
     _plan_scan(model)
+    model.rule_info = [(r.cls, r.tag, r.weight, r.cap, f"{r.label}: ") for r in model.rules]
+    for cls, threshold in model.thresholds.items():
+        rank = model.priority.index(cls) if cls in model.priority else len(model.priority)
+        alts = [frozenset(alt) for alt in model.require.get(cls, [[]])]
+        model.class_checks.append((cls, threshold, alts, -rank))
+    model.signal_weights = {name: tuple(weights.items()) for name, weights in model.signals.items()}
     return model
 
 
@@ -378,13 +391,16 @@ def _plan_scan(model: _Model) -> None:
     model.scanned = tuple(sorted(scanned))
     for lit in model.scanned:
         led = [i for i, s in enumerate(slots) if s.starts == "literal" and lit in (s.gate or ())]
-        entry = (
-            tuple(i for i in led if slots[i].live is None),
-            tuple((i, frozenset(slots[i].live or ())) for i in led if slots[i].live is not None),
-            tuple(i for i, s in enumerate(slots) if s.starts == "window" and lit in s.reach),
-        )
-        if any(entry):
-            model.dispatch[lit] = entry
+        if always := tuple(i for i in led if slots[i].live is None):
+            model.always[lit] = always
+        if checked := tuple(i for i in led if slots[i].live is not None):
+            model.checked[lit] = checked
+        if enliven := tuple(i for i, s in enumerate(slots) if lit in (s.live or ())):
+            model.enliven[lit] = enliven
+        if feeds := tuple(i for i, s in enumerate(slots) if s.starts == "window" and lit in s.reach):
+            model.feeds[lit] = feeds
+    model.checked_keys, model.enliven_keys = frozenset(model.checked), frozenset(model.enliven)
+    model.feeds_keys = frozenset(model.feeds)
     if ahocorasick is not None:
         automaton = ahocorasick.Automaton()
         for lit in model.scanned:
@@ -522,29 +538,24 @@ def _scan(lowered: str, model: _Model) -> tuple[set[str], dict[int, list[str]], 
     """
     hits = _literal_hits(lowered, model)
     present = set(map(_second, hits))
-    dispatch = model.dispatch
     slots = model.slots
-    tried: dict[str, list[int]] = {}
-    windows: dict[int, list[tuple[int, int]]] = {}
-    fed: set[str] = set()  # literals that feed a window slot
-    for lit in present.intersection(dispatch):
-        always, checked, win = dispatch[lit]
-        if checked:
-            run = [i for i, live in checked if not present.isdisjoint(live)]
-            if always:
-                run[:0] = always
-            if run:
-                tried[lit] = run
-        elif always:
-            tried[lit] = always  # type: ignore[assignment]  # a tuple serves as well
-        if win:
-            fed.add(lit)
-            for slot in win:
-                windows[slot] = []
+    tried: dict[str, tuple[int, ...]] = model.always
+    lits = present & model.checked_keys
+    if lits:
+        alive: set[int] = set()
+        for lit in present & model.enliven_keys:
+            alive.update(model.enliven[lit])
+        if alive:
+            tried = dict(tried)
+            for lit in lits:
+                if run := tuple(i for i in model.checked[lit] if i in alive):
+                    tried[lit] = tried.get(lit, ()) + run
     found: dict[int, list[str]] = {}
-    if tried:
+    cands = [(end - len(lit) + 1, lit) for end, lit in hits if lit in tried]
+    if cands:
+        cands.sort()
         ends: dict[int, int] = {}
-        for start, lit in sorted([(end - len(lit) + 1, lit) for end, lit in hits if lit in tried]):
+        for start, lit in cands:
             for slot in tried[lit]:
                 if start < ends.get(slot, 0):
                     continue
@@ -552,10 +563,14 @@ def _scan(lowered: str, model: _Model) -> tuple[set[str], dict[int, list[str]], 
                 if m is not None:
                     found.setdefault(slot, []).append(m.group())
                     ends[slot] = m.end()
+    windows: dict[int, list[tuple[int, int]]] = {}
+    fed = present & model.feeds_keys
     if fed:
+        for slot in {slot for lit in fed for slot in model.feeds[lit]}:
+            windows[slot] = []
         for end, lit in [hit for hit in hits if hit[1] in fed]:
             start = end - len(lit) + 1
-            for slot in dispatch[lit][2]:
+            for slot in model.feeds[lit]:
                 windows[slot].append((start - slots[slot].reach[lit], start))
     if model.digit_slots:
         _digit_scan(lowered, model, found)
@@ -659,9 +674,8 @@ def _rule_hits(text: str, model: _Model) -> dict[int, list[str]]:
 
 def _signal(ev: _Evidence, model: _Model, name: str, reason: str, count: float = 1.0,
             cap_name: str | None = None) -> None:
-    weights = model.signals.get(name, {})
     caps = model.signals.get(cap_name, {}) if cap_name else {}
-    for cls, w in weights.items():
+    for cls, w in model.signal_weights.get(name, ()):
         value = w * count
         if cls in caps:
             value = min(value, caps[cls])
@@ -750,27 +764,29 @@ def classify(text: str, lang: str, drugs: list[dict], offers: list[dict], contac
     ev = _Evidence()
     _detector_signals(ev, model, text, drugs or [], offers or [], contacts or [], precursors or [], delivery)
     penalties = 0.0
+    scores, tags, rule_info = ev.scores, ev.tags, model.rule_info
     for idx, terms in _rule_hits(text, model).items():
-        rule = model.rules[idx]
-        total = rule.weight * len(terms)
-        total = max(total, rule.cap) if rule.weight < 0 else min(total, rule.cap)
-        reason = f"{rule.label}: {', '.join(terms[:_MAX_REASONS_PER_RULE])}"
-        if rule.cls == "*":
+        cls, tag, weight, cap, label = rule_info[idx]
+        total = weight * len(terms)
+        total = max(total, cap) if weight < 0 else min(total, cap)
+        reason = label + ", ".join(terms[:_MAX_REASONS_PER_RULE])
+        if cls == "*":
             penalties += total
             ev.negatives.append(reason)
             continue
-        if rule.tag:
-            ev.tags.add(rule.tag)
-        ev.add(rule.cls, total, reason)
+        if tag:
+            tags.add(tag)
+        scores[cls] = scores.get(cls, 0.0) + total
+        ev.reasons.setdefault(cls, []).append(reason)
     candidates: list[tuple[float, int, str]] = []
-    for cls, threshold in model.thresholds.items():
-        score = ev.scores.get(cls, 0.0) + penalties
+    for cls, threshold, alts, neg_rank in model.class_checks:
+        score = scores.get(cls, 0.0) + penalties
         if score < threshold:
             continue
-        if not any(all(tag in ev.tags for tag in alt) for alt in model.require.get(cls, [[]])):
-            continue
-        rank = model.priority.index(cls) if cls in model.priority else len(model.priority)
-        candidates.append((score, -rank, cls))
+        for alt in alts:
+            if alt <= tags:
+                candidates.append((score, neg_rank, cls))
+                break
     if not candidates:
         if ev.negatives:
             return "other", ev.negatives
