@@ -151,10 +151,11 @@ def _gate(pattern: str) -> tuple[str, ...] | None:
 # where a run of digits starts.
 _DIGIT_LED = (r"\d(?<![\w.]\d)", r"\d(?<!\d\d)")
 _DIGIT_RUN_RE = re.compile(r"\d+")
-_first, _second, _third = itemgetter(0), itemgetter(1), itemgetter(2)
+_first, _second = itemgetter(0), itemgetter(1)
 _group = methodcaller("group")
 _MAX_WINDOW = 200  # a regex with longer matches is not run in windows
-_MAX_CACHED_CHUNK = 64  # longer whitespace-separated chunks are split without the chunk cache
+_MAX_CACHED_CHUNK = 64  # longer whitespace-separated chunks are not kept in the chunk cache
+_CHUNK_CACHE_SIZE = 100_000  # the chunk cache is emptied when it holds this many chunks
 
 
 def _required(items: Any) -> list[str] | None:
@@ -380,9 +381,14 @@ def _plan_scan(model: _Model) -> None:
     if digit_res and all(
         r.pattern.startswith("\\d") and not r.groups and _sre_parse.parse(r.pattern[2:]).getwidth()[0] for r in digit_res
     ):
-        # slot k's pattern is `\d` + rest (never empty): its match at a run start is that digit + the rest's match
+        # slot k's pattern is `\d` + rest (never empty): its match at a run start is that digit + the rest's
+        # match (group k + 1); the closing conditionals fail the scan where no slot matches, so finditer
+        # yields only the runs where something does
+        none_matched = "(?!)"
+        for k in range(len(digit_res), 0, -1):
+            none_matched = f"(?({k})|{none_matched})"
         model.digit_scanner = re.compile(
-            r"\d(?<!\d\d)" + "".join(f"(?:(?=({r.pattern[2:]}))|)" for r in digit_res)
+            r"\d(?<!\d\d)" + "".join(f"(?:(?=({r.pattern[2:]}))|)" for r in digit_res) + none_matched
         )
     model.lazy_slots = tuple(i for i, s in enumerate(slots) if s.starts in ("window", ""))
     scanned = set(model.literals)
@@ -454,24 +460,37 @@ def _matches_at(pattern: re.Pattern[str], text: str, starts: list[int]) -> Itera
             end = m.end()
 
 
-_Chunk = tuple[bool, tuple[_WordInfo, ...]]
+# (the keyed words as (index, lower-case, rules, phrases, seconds), every word's info) of one chunk
+_Chunk = tuple[tuple[tuple[int, str, tuple[int, ...], tuple[tuple[tuple[str, ...], int], ...], frozenset[str]], ...],
+               tuple[_WordInfo, ...]]
+_chunk_cache: dict[str, _Chunk] = {}
 
 
 def _chunk(chunk: str) -> _Chunk:
-    """``(any word keyed, word infos)`` of one whitespace-free chunk (a word never spans whitespace)."""
+    """The words of one whitespace-free chunk (a word never spans whitespace)."""
     infos = tuple(map(_word_info, _TOKEN_RE.findall(chunk)))
-    return any(map(_third, infos)), infos
-
-
-_cached_chunk = lru_cache(maxsize=100_000)(_chunk)
+    keyed = tuple((i, low, rules, phrases, seconds)
+                  for i, (low, _, is_keyed, rules, phrases, seconds) in enumerate(infos) if is_keyed)
+    return keyed, infos
 
 
 def _chunks(text: str) -> list[_Chunk]:
-    """:func:`_chunk` of every whitespace-separated chunk of ``text``; long chunks are not cached."""
+    """:func:`_chunk` of every whitespace-separated chunk of ``text``, through a bounded cache.
+
+    A plain dict looked up with ``map`` (C speed); misses are filled in, chunks longer than
+    ``_MAX_CACHED_CHUNK`` are not kept, and the cache is emptied when it reaches ``_CHUNK_CACHE_SIZE``.
+    """
     chunks = text.split()
-    if not chunks or max(map(len, chunks)) <= _MAX_CACHED_CHUNK:
-        return list(map(_cached_chunk, chunks))
-    return [(_cached_chunk if len(c) <= _MAX_CACHED_CHUNK else _chunk)(c) for c in chunks]
+    recs = list(map(_chunk_cache.get, chunks))
+    if not all(recs):  # a record is a non-empty tuple; a miss is None
+        for i in [i for i, rec in enumerate(recs) if rec is None]:
+            chunk = chunks[i]
+            recs[i] = rec = _chunk(chunk)
+            if len(chunk) <= _MAX_CACHED_CHUNK:
+                if len(_chunk_cache) >= _CHUNK_CACHE_SIZE:
+                    _chunk_cache.clear()
+                _chunk_cache[chunk] = rec
+    return recs  # type: ignore[return-value]
 
 
 def _next_word(recs: list[_Chunk], ci: int) -> _WordInfo | None:
@@ -590,8 +609,6 @@ def _digit_scan(lowered: str, model: _Model, found: dict[int, list[str]]) -> Non
     texts: list[list[str]] = [[] for _ in digit_slots]
     ends = [0] * len(digit_slots)
     for m in model.digit_scanner.finditer(lowered):
-        if m.lastindex is None:
-            continue  # no slot matches at this run
         pos, groups, digit = m.start(), m.groups(), m.group()
         for k in compress(count(), groups):
             if pos >= ends[k]:
@@ -614,10 +631,7 @@ def _rule_hits(text: str, model: _Model) -> dict[int, list[str]]:
 
     recs = _chunks(text)
     for ci in compress(count(), map(_first, recs)):  # only chunks with a rule term or a phrase start
-        words = recs[ci][1]
-        for wi, (low, _, keyed, rules, phrases, seconds) in enumerate(words):
-            if not keyed:
-                continue
+        for wi, low, rules, phrases, seconds in recs[ci][0]:
             for idx in rules:
                 terms = hits.get(idx)
                 if terms is None:
@@ -626,6 +640,7 @@ def _rule_hits(text: str, model: _Model) -> dict[int, list[str]]:
                     terms.append(low)
             if not phrases:
                 continue
+            words = recs[ci][1]
             nxt = words[wi + 1] if wi + 1 < len(words) else _next_word(recs, ci)
             if nxt is None or (nxt[0] not in seconds and nxt[1] not in seconds):
                 continue  # no phrase can go on with the next word
