@@ -88,6 +88,7 @@ class _Detector:
     prefilter: re.Pattern[str] | None = None  # found inside every hit; nothing found: skip the detector
     prefilter_in_runs: bool = False  # every prefilter match lies inside one _RUN_RE piece (see _in_runs)
     heads: tuple[str, ...] | None = None  # every match starts with one of these (see _literal_heads)
+    prefilter_heads: tuple[str, ...] | None = None  # the same for the prefilter
     icase: bool = False  # the regex ignores case
 
 
@@ -225,12 +226,13 @@ def _heads(seq: Any) -> list[str] | None:
     return None
 
 
-def _literal_heads(pattern: str, flags: int) -> tuple[str, ...] | None:
-    """Literal starts of every match of ``pattern`` (lower-cased when it ignores case), fewest needed.
+def _literal_heads(pattern: str, flags: int, requires: tuple[str, ...] = ()) -> tuple[str, ...] | None:
+    """Strings one of which starts every match of ``pattern`` (lower-cased when it ignores case), fewest needed.
 
-    ``_matches`` then tries the regex only where one of them occurs: a regex led by a look-behind, or by
-    letters under IGNORECASE, has no fast first-character scan of its own, so ``finditer`` tries every
-    position of the post.
+    The literal text each alternative starts with, replaced by a ``requires`` substring it starts with (which
+    occurs wherever the head does, and may be known absent). ``_matches`` then tries the regex only where one
+    of them occurs: a regex led by a look-behind, or by letters under IGNORECASE, has no fast
+    first-character scan of its own, so ``finditer`` tries every position of the post.
     """
     try:
         parsed = _sre_parser.parse(pattern, flags)
@@ -243,6 +245,8 @@ def _literal_heads(pattern: str, flags: int) -> tuple[str, ...] | None:
         return None
     if flags & re.IGNORECASE:
         heads = [h.lower() for h in heads]
+    shortest = sorted(requires, key=len)
+    heads = [next((r for r in shortest if r and h.startswith(r)), h) for h in heads]
     kept: list[str] = []
     for h in sorted(set(heads), key=len):
         if not any(h.startswith(k) for k in kept):  # a head's occurrences include any longer one's
@@ -261,28 +265,39 @@ _NOT_CASE_SAFE = re.compile(r"[^\x00-\x7f\u00a0-\u00b4\u00b6-\u00bf\u00d7\u00f7\
                             r"\U0001f000-\U0001faff]")
 
 
-def _matches(det: _Detector, text: str, lower: str | None) -> Iterator[re.Match[str]]:
-    """Exactly ``det.regex.finditer(text)``, trying the regex only where one of ``det.heads`` occurs.
+def _head_starts(heads: tuple[str, ...], hay: str, absent: tuple[str, ...], limit: int) -> list[int] | None:
+    """Sorted offsets in ``hay`` where one of ``heads`` occurs; None past ``limit``.
 
-    ``match(text, pos)`` sees the text around ``pos`` (look-behinds), and the scan resumes after each match
-    as ``finditer`` does. Case-insensitive heads are looked up in ``lower`` (``text.lower()``; None when
-    the text is not made of case-safe characters: then, and for text dense with heads, ``finditer``).
+    A head holding one of the ``absent`` substrings (``requires`` ones not in the post) does not occur.
     """
-    heads = det.heads
-    hay = lower if det.icase else text
-    if heads is None or hay is None:
-        yield from det.regex.finditer(text)
-        return
     starts: list[int] = []
     for head in heads:
+        if absent and any(a in head for a in absent):
+            continue
         pos = hay.find(head)
         while pos >= 0:
             starts.append(pos)
             pos = hay.find(head, pos + 1)
-    if len(starts) * 4 > len(text) + 64:
+        if len(starts) > limit:
+            return None
+    starts.sort()
+    return starts
+
+
+def _matches(det: _Detector, text: str, lower: str | None, absent: tuple[str, ...]) -> Iterator[re.Match[str]]:
+    """Exactly ``det.regex.finditer(text)``, trying the regex only where one of ``det.heads`` occurs.
+
+    ``match(text, pos)`` sees the text around ``pos`` (look-behinds), and the scan resumes after each match
+    as ``finditer`` does. Case-insensitive heads are looked up in ``lower`` (``text.lower()``; None when
+    the text is not made of case-safe characters: then, and for text dense with heads, ``finditer``);
+    heads in ``absent`` (``requires`` substrings not in the post) are not looked up.
+    """
+    heads = det.heads
+    hay = lower if det.icase else text
+    starts = None if heads is None or hay is None else _head_starts(heads, hay, absent, len(text) // 4 + 16)
+    if starts is None:
         yield from det.regex.finditer(text)
         return
-    starts.sort()
     match = det.regex.match
     end = 0
     tried = -1
@@ -294,6 +309,21 @@ def _matches(det: _Detector, text: str, lower: str | None) -> Iterator[re.Match[
         if m is not None:
             yield m
             end = m.end()
+
+
+def _prefilter_found(det: _Detector, text: str, lower: str | None, runs: str, absent: tuple[str, ...]) -> bool:
+    """Whether ``det.prefilter`` matches somewhere in ``text`` (same answer as ``search``, found cheaper)."""
+    prefilter = det.prefilter
+    assert prefilter is not None
+    if det.prefilter_in_runs:
+        return prefilter.search(runs) is not None
+    hay = lower if det.icase else text
+    if det.prefilter_heads is not None and hay is not None:
+        # Every match starts at an occurrence of a head: try the prefilter there only.
+        starts = _head_starts(det.prefilter_heads, hay, absent, 32)
+        if starts is not None:
+            return any(prefilter.match(text, pos) is not None for pos in starts)
+    return prefilter.search(text) is not None
 
 
 def _keyword_regex(words: list[str]) -> re.Pattern[str]:
@@ -309,11 +339,14 @@ def _tables() -> _Tables:
     for d in spec["detector"]:
         flags = re.IGNORECASE if "i" in d.get("flags", "") else 0
         prefilter = re.compile(d["prefilter"], flags) if d.get("prefilter") else None
-        detectors.append(_Detector(d["label"], re.compile(d["pattern"], flags), d["validator"],
-                                   d.get("context"), int(d.get("priority", 50)),
-                                   tuple(d.get("requires", ())), prefilter,
-                                   prefilter is not None and _in_runs(prefilter), _literal_heads(d["pattern"], flags),
-                                   bool(flags & re.IGNORECASE)))
+        requires = tuple(d.get("requires", ()))
+        detectors.append(_Detector(
+            d["label"], re.compile(d["pattern"], flags), d["validator"], d.get("context"),
+            int(d.get("priority", 50)), requires, prefilter,
+            prefilter_in_runs=prefilter is not None and _in_runs(prefilter),
+            heads=_literal_heads(d["pattern"], flags, requires),
+            prefilter_heads=_literal_heads(d["prefilter"], flags, requires) if prefilter is not None else None,
+            icase=bool(flags & re.IGNORECASE)))
     requires = tuple(dict.fromkeys(r for det in detectors for r in det.requires))
     return _Tables(
         detectors=tuple(detectors),
@@ -603,16 +636,13 @@ def _candidates(text: str) -> list[tuple[int, Hit]]:
     for det in tables.detectors:
         if det.requires and present.isdisjoint(det.requires):
             continue
-        if det.prefilter is not None:
-            if det.prefilter_in_runs:
-                if det.prefilter.search(runs) is None:
-                    continue
-            elif det.prefilter.search(text) is None:
-                continue
+        absent = tuple(r for r in det.requires if r not in present) if det.requires else ()
+        if det.prefilter is not None and not _prefilter_found(det, text, safe_lower, runs, absent):
+            continue
         validate = _VALIDATORS[det.validator]
         failed: set[str] = set()
         calls = 0
-        for m in _matches(det, text, safe_lower):
+        for m in _matches(det, text, safe_lower, absent):
             if det.context and not _has_context(text, m.start(), det.context):
                 continue
             matched = m.group(0)

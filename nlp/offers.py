@@ -21,9 +21,9 @@ from nlp.prices import Price, rates
 from nlp.quantities import Quantity
 
 _SEGMENT_BREAK = re.compile(r"\n|\s/\s|\||;|•|,\s|\s-{2,}\s")
-# Every segment break holds one of these characters, at its start or one character after it: a break can
-# only start at such a character or just before it.
-_BREAK_KEY = re.compile(r"[\n|;•,/-]")
+# Every segment break holds one of these characters (a dash only when another follows), at its start or one
+# character after it: a break can only start at such a character or just before it.
+_BREAK_KEY = re.compile(r"[\n|;•,/-](?:(?<!-)|(?=-))")
 
 
 def _segments(text: str) -> list[int]:

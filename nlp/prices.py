@@ -136,6 +136,10 @@ def _merged_matches(text: str, data_dir: Path) -> Iterator[re.Match[str]]:
             w = word.search(text, pos)
 
 
+# Amounts repeat across posts ("2500", "1 500"): their parsed values are cached, bounded.
+_number = lru_cache(maxsize=4096)(parse_number)
+
+
 class _WordInsideMatch(Exception):
     """A ``numw`` match whose word began inside the previous match (see :func:`_price_res`)."""
 
@@ -176,14 +180,14 @@ def _prices(text: str, lang: str, data_dir: Path, matches: Iterator[re.Match[str
                 raw = num4
                 start = m.start("num4")
             mult, currency = None, _LOCAL.get(lang)
-            value = parse_number(raw)
+            value = _number(raw)
             if value is None or value < 100:  # "1г - 2г" ranges and counts are not prices
                 scanned = m.end()
                 continue
         scanned = m.end()
         if currency is None:
             continue
-        value = parse_number(raw)
+        value = _number(raw)
         if value is None:
             continue
         if mult:

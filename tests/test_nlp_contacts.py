@@ -294,6 +294,7 @@ _FAST_PATH_TEXTS = [
     "wic\u212ar: ldn_brown \u0130 telegram: shop_bot",  # Kelvin sign, dotted I: not case-safe
     "tg" * 300 + " telegram shop_bot " + "05" * 200,  # dense heads
     "", "@", "tg", "телег", "ТГ:abcde",
+    "mail: Some.One@Example.COM, a (at) b [dot] ru, c собака d точка ru, e{AT}f.org, g [СОБАКА] h.ru",
 ]
 
 
@@ -303,10 +304,18 @@ def test_head_scan_finds_what_finditer_finds() -> None:
     dets = [d for d in contacts._tables().detectors if d.heads]
     assert {d.validator for d in dets} >= {"url", "context_handle", "threema", "session", "eth", "yoomoney"}
     for text in _FAST_PATH_TEXTS:
-        lower = text.lower() if contacts._NOT_CASE_SAFE.search(text) is None else None
-        for det in dets:
-            got = [(m.start(), m.end()) for m in contacts._matches(det, text, lower)]
-            assert got == [(m.start(), m.end()) for m in det.regex.finditer(text)], (det.validator, text)
+        lower = text.lower()
+        safe = lower if contacts._NOT_CASE_SAFE.search(text) is None else None
+        runs = "\n".join(contacts._RUN_RE.findall(text))
+        present = contacts._present(lower, runs, safe is not None, contacts._tables())
+        for det in contacts._tables().detectors:
+            absent = tuple(r for r in det.requires if r not in present)
+            if det.heads:
+                got = [(m.start(), m.end()) for m in contacts._matches(det, text, safe, absent)]
+                assert got == [(m.start(), m.end()) for m in det.regex.finditer(text)], (det.validator, text)
+            if det.prefilter is not None:
+                found = contacts._prefilter_found(det, text, safe, runs, absent)
+                assert found == (det.prefilter.search(text) is not None), (det.validator, text)
 
 
 def test_prefilters_in_runs_agree_with_the_whole_text() -> None:
