@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from nlp.quantities import GAP, NUMBER, NUMBER_REST, literal_alternatives, parse_number
+from nlp.quantities import DIGIT_RANGES, GAP, NUMBER, NUMBER_REST, literal_alternatives, parse_number
 
 DATA_DIR = Path(__file__).parent / "data"
 _SIGNS = "$€£₽₴₸₿"
@@ -94,7 +94,8 @@ def _price_res(data_dir: Path = DATA_DIR) -> tuple[re.Pattern[str], re.Pattern[s
     # What may follow a bare tier amount: a separator, "за", the end of the text or line, a full stop.
     bare_end = r"(?=[ \u00a0]?(?:[/,;|)]|за\b|$|\n| [-—–/|]|\.(?:\s|$)))"
     after_digit = r"(?<=\d)(?<![\w.,/]\d)"  # the consumed first character may start a number
-    head = rf"[{re.escape(_SIGNS)}\d\-—–:=](?:"
+    # \d written as ranges (a superset; every alternative's look-behind tests what it consumed).
+    head = rf"[{re.escape(_SIGNS)}{DIGIT_RANGES}\-—–:=](?:"
     alt1 = rf"(?<={sign}){GAP}(?P<num1>{NUMBER}){GAP}{mult.format(n=1)}(?![^\W\d_])"
     # The blank is not optional here: without it, the number's own look-behind fails on the word's letter.
     blank = r"[ \u00a0\u202f]"

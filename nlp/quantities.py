@@ -22,6 +22,11 @@ NUMBER_HEAD = r"\d(?<![\w.,/]\d)"
 # What follows the first digit of a number (so a regex that has consumed that digit can go on with it).
 NUMBER_REST = r"(?:\d{0,2}(?:[ \u00a0\u202f.,]\d{3})+(?![\d])|\d{0,11}(?:[.,]\d{1,6})?)(?![\d])"
 NUMBER = NUMBER_HEAD + NUMBER_REST
+# One digit, as \d: every decimal digit is ASCII or at U+0660 and above (tests check it), and the look-behind
+# keeps only digits. A regex led by this class lets re skip to candidates with range tests, about twice as
+# fast as testing the Unicode digit category of every character.
+ANY_DIGIT = r"[0-9\u0660-\U0010ffff](?<=\d)"
+DIGIT_RANGES = r"0-9\u0660-\U0010ffff"  # a superset of \d for character classes followed by a digit test
 # Optional blank between a number and its unit or currency: never a line break.
 GAP = r"[ \u00a0\u202f]?"
 _FRACTION = re.compile(r"^(\d{1,2})/(\d{1,2})$")
@@ -81,8 +86,10 @@ def literal_alternatives(tokens: list[str]) -> str:
 @lru_cache(maxsize=4)
 def _quantity_re(data_dir: Path = DATA_DIR) -> re.Pattern[str]:
     alts = literal_alternatives(sorted(units(data_dir), key=len, reverse=True))
-    fraction = r"\d(?<![\w.,/]\d)\d?/\d{1,2}"
-    return re.compile(rf"(?P<num>{fraction}|{NUMBER}){GAP}(?P<unit>{alts})(?![^\W\d_])")
+    # (?P<num>fraction|NUMBER), fraction = \d(?<![\w.,/]\d)\d?/\d{1,2}, with their common first digit taken
+    # out and written as ANY_DIGIT: re then scans for it with range tests instead of the digit category.
+    return re.compile(rf"(?P<num>{ANY_DIGIT}(?<![\w.,/]\d)(?:\d?/\d{{1,2}}|{NUMBER_REST})){GAP}"
+                      rf"(?P<unit>{alts})(?![^\W\d_])")
 
 
 @lru_cache(maxsize=4096)

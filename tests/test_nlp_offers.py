@@ -232,3 +232,16 @@ def test_case_safe_characters_of_the_wage_check_lower_like_ignorecase() -> None:
         assert len(c.lower()) == 1
         if not (c.isascii() or "\u0400" <= c <= "\u04ff"):
             assert c.lower() == c == c.upper() and any_letter.match(c) is None, hex(ord(c))
+
+
+def test_any_digit_is_exactly_a_decimal_digit() -> None:
+    import re
+
+    from nlp.quantities import ANY_DIGIT
+
+    # ANY_DIGIT's ranges hold every \d: no decimal digit lies between ASCII and U+0660.
+    assert not [hex(c) for c in range(0x80, 0x660) if chr(c).isdecimal()]
+    digit = re.compile(ANY_DIGIT)
+    for c in ["0", "9", "\u0660", "\u0969", "\uff15", "\U0001d7d3", "a", "₽", "\u00b2", "\u2460", "\U0001f600"]:
+        assert (digit.fullmatch(c) is not None) == (re.fullmatch(r"\d", c) is not None), repr(c)
+    assert [(q.value, q.unit) for q in find_quantities("\u0662\u0665 g, ５ мг")] == [(25.0, "g"), (5.0, "mg")]
