@@ -24,11 +24,6 @@ from typing import Any
 from nlp.lemmas import lemma
 from nlp.places import find_delivery
 
-try:  # one C pass finds every rule literal (PyPI pyahocorasick); without it, one str.find loop per literal
-    import ahocorasick
-except ImportError:  # pragma: no cover - exercised by forcing the fallback in the tests
-    ahocorasick = None
-
 __all__ = ["CATEGORIES", "classify"]
 
 CATEGORIES = ("sale", "recruitment", "precursor", "propaganda", "laundering", "other")
@@ -41,6 +36,7 @@ _SHOP_CONTACTS = frozenset(
      "pgp"}
 )
 _PAYMENTS = frozenset({"btc", "ltc", "eth", "trx", "xmr", "card", "qiwi", "yoomoney"})
+_get_substance = methodcaller("get", "substance")
 
 
 @dataclass
@@ -151,7 +147,7 @@ def _gate(pattern: str) -> tuple[str, ...] | None:
 # where a run of digits starts.
 _DIGIT_LED = (r"\d(?<![\w.]\d)", r"\d(?<!\d\d)")
 _DIGIT_RUN_RE = re.compile(r"\d+")
-_first, _second = itemgetter(0), itemgetter(1)
+_first, _second, _third, _fourth = itemgetter(0), itemgetter(1), itemgetter(2), itemgetter(3)
 _group = methodcaller("group")
 _MAX_WINDOW = 200  # a regex with longer matches is not run in windows
 _MAX_CACHED_CHUNK = 64  # longer whitespace-separated chunks are not kept in the chunk cache
@@ -280,7 +276,14 @@ class _Model:
     checked_keys: frozenset[str] = frozenset()
     enliven_keys: frozenset[str] = frozenset()
     feeds_keys: frozenset[str] = frozenset()
-    automaton: Any = None  # ahocorasick.Automaton over `scanned`: value the literal
+    # Literals without whitespace are found per chunk (cached with it): `trie` (char -> node, "" -> the literal
+    # ending there). A literal with whitespace can only occur where a chunk ends with its first piece:
+    # `multi_first` (first piece -> such literals); `multi_always`: those starting with whitespace.
+    trie: dict[str, Any] = field(default_factory=dict)
+    multi_first: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    multi_always: tuple[str, ...] = ()
+    max_piece: int = 0
+    always_keys: frozenset[str] = frozenset()
     rule_info: list[tuple[str, str, float, float, str]] = field(default_factory=list)  # cls, tag, weight, cap, "label: "
     # (class, threshold, its `require` alternatives as sets, minus its priority rank), in `thresholds` order
     class_checks: list[tuple[str, float, list[frozenset[str]], int]] = field(default_factory=list)
@@ -356,7 +359,7 @@ def _model() -> _Model:
 
 
 def _plan_scan(model: _Model) -> None:
-    """Slots, the literal table and the automaton that let :func:`_scan` run every regex in one pass."""
+    """Slots and literal tables that let :func:`_scan` run every regex only where it can match."""
     for pattern, idx, lits in model.prefix_res:
         model.prefix_slots.append((len(model.slots), idx))
         model.slots.append(_Slot(pattern, tuple(sorted(lits)), "literal"))
@@ -407,12 +410,21 @@ def _plan_scan(model: _Model) -> None:
             model.feeds[lit] = feeds
     model.checked_keys, model.enliven_keys = frozenset(model.checked), frozenset(model.enliven)
     model.feeds_keys = frozenset(model.feeds)
-    if ahocorasick is not None:
-        automaton = ahocorasick.Automaton()
-        for lit in model.scanned:
-            automaton.add_word(lit, lit)
-        automaton.make_automaton()
-        model.automaton = automaton
+    model.always_keys = frozenset(model.always)
+    multi: dict[str, list[str]] = {}
+    for lit in model.scanned:
+        first, *rest = re.split(r"\s", lit, maxsplit=1)
+        if not rest:
+            node = model.trie
+            for ch in lit:
+                node = node.setdefault(ch, {})
+            node[""] = lit
+        elif first:
+            multi.setdefault(first, []).append(lit)
+        else:
+            model.multi_always += (lit,)
+    model.multi_first = {first: tuple(lits) for first, lits in multi.items()}
+    model.max_piece = max(map(len, model.multi_first), default=0)
 
 
 @dataclass
@@ -460,18 +472,43 @@ def _matches_at(pattern: re.Pattern[str], text: str, starts: list[int]) -> Itera
             end = m.end()
 
 
-# (the keyed words as (index, lower-case, rules, phrases, seconds), every word's info) of one chunk
+# (the keyed words as (index, lower-case, rules, phrases, seconds), every word's info, the scanned literals
+# without whitespace in the lower-cased chunk, the literals with whitespace that may start in it) of one chunk
 _Chunk = tuple[tuple[tuple[int, str, tuple[int, ...], tuple[tuple[tuple[str, ...], int], ...], frozenset[str]], ...],
-               tuple[_WordInfo, ...]]
+               tuple[_WordInfo, ...], frozenset[str], frozenset[str]]
 _chunk_cache: dict[str, _Chunk] = {}
+_NONE: frozenset[str] = frozenset()
 
 
 def _chunk(chunk: str) -> _Chunk:
-    """The words of one whitespace-free chunk (a word never spans whitespace)."""
+    """The words and literals of one whitespace-free chunk (a word never spans whitespace).
+
+    Lower-casing works chunk by chunk (whitespace stays whitespace and ends the final-sigma context), so
+    the lower-cased chunk is the matching slice of the lower-cased post, and a literal without whitespace
+    occurs in the post exactly when it occurs in one of its chunks.
+    """
+    model = _model()
     infos = tuple(map(_word_info, _TOKEN_RE.findall(chunk)))
     keyed = tuple((i, low, rules, phrases, seconds)
                   for i, (low, _, is_keyed, rules, phrases, seconds) in enumerate(infos) if is_keyed)
-    return keyed, infos
+    low = chunk.lower().replace("ё", "е")
+    lits: set[str] = set()
+    if len(low) <= _MAX_CACHED_CHUNK:
+        trie = model.trie
+        for i in range(len(low)):
+            node = trie
+            for ch in low[i:]:
+                node = node.get(ch)
+                if node is None:
+                    break
+                if "" in node:
+                    lits.add(node[""])
+    else:  # bounded work on a huge chunk: one C substring search per literal
+        lits.update(lit for lit in model.scanned if lit in low and not re.search(r"\s", lit))
+    multi: set[str] = set()
+    for k in range(1, min(len(low), model.max_piece) + 1):
+        multi.update(model.multi_first.get(low[-k:], ()))
+    return keyed, infos, frozenset(lits) if lits else _NONE, frozenset(multi) if multi else _NONE
 
 
 def _chunks(text: str) -> list[_Chunk]:
@@ -483,13 +520,17 @@ def _chunks(text: str) -> list[_Chunk]:
     chunks = text.split()
     recs = list(map(_chunk_cache.get, chunks))
     if not all(recs):  # a record is a non-empty tuple; a miss is None
+        local: dict[str, _Chunk] = {}  # this post's misses, long chunks included
         for i in [i for i, rec in enumerate(recs) if rec is None]:
             chunk = chunks[i]
-            recs[i] = rec = _chunk(chunk)
-            if len(chunk) <= _MAX_CACHED_CHUNK:
-                if len(_chunk_cache) >= _CHUNK_CACHE_SIZE:
-                    _chunk_cache.clear()
-                _chunk_cache[chunk] = rec
+            rec = local.get(chunk)
+            if rec is None:
+                rec = local[chunk] = _chunk(chunk)
+                if len(chunk) <= _MAX_CACHED_CHUNK:
+                    if len(_chunk_cache) >= _CHUNK_CACHE_SIZE:
+                        _chunk_cache.clear()
+                    _chunk_cache[chunk] = rec
+            recs[i] = rec
     return recs  # type: ignore[return-value]
 
 
@@ -510,18 +551,14 @@ def _following(recs: list[_Chunk], ci: int, wi: int, n: int) -> list[_WordInfo]:
     return out
 
 
-def _literal_hits(lowered: str, model: _Model) -> list[tuple[int, str]]:
-    """``(end index, literal)`` of every occurrence of every scanned literal (overlaps included)."""
-    if model.automaton is not None:
-        return list(model.automaton.iter(lowered))
-    hits = []
-    for lit in model.scanned:  # without pyahocorasick: one str.find loop per literal
-        back = len(lit) - 1
-        pos = lowered.find(lit)
-        while pos >= 0:
-            hits.append((pos + back, lit))
-            pos = lowered.find(lit, pos + 1)
-    return hits
+def _starts(text: str, lit: str) -> list[int]:
+    """Every index where ``lit`` starts in ``text`` (overlaps included)."""
+    out = []
+    pos = text.find(lit)
+    while pos >= 0:
+        out.append(pos)
+        pos = text.find(lit, pos + 1)
+    return out
 
 
 def _windowed(pattern: re.Pattern[str], text: str, windows: list[tuple[int, int]], width: int
@@ -548,15 +585,14 @@ def _windowed(pattern: re.Pattern[str], text: str, windows: list[tuple[int, int]
             cur = lo = m.end()
 
 
-def _scan(lowered: str, model: _Model) -> tuple[set[str], dict[int, list[str]], dict[int, list[tuple[int, int]]]]:
-    """``(present literals, slot -> matched texts, window slot -> start ranges)`` of one post.
+def _scan(lowered: str, model: _Model, present: set[str]
+          ) -> tuple[dict[int, list[str]], dict[int, list[tuple[int, int]]]]:
+    """``(slot -> matched texts, window slot -> start ranges)`` of one post, given its ``present`` literals.
 
-    Every "literal" slot is tried where one of its gate literals starts, in one pass over the literal hits,
-    and only when a literal every match of it holds occurs; the "digits" slots where runs of digits start.
-    A slot's matches are those its ``finditer`` would give (non-overlapping, in text order).
+    Every "literal" slot is tried where one of its gate literals starts, and only when a literal every
+    match of it holds occurs; the "digits" slots where runs of digits start. A slot's matches are those
+    its ``finditer`` would give (non-overlapping, in text order).
     """
-    hits = _literal_hits(lowered, model)
-    present = set(map(_second, hits))
     slots = model.slots
     tried: dict[str, tuple[int, ...]] = model.always
     lits = present & model.checked_keys
@@ -570,7 +606,7 @@ def _scan(lowered: str, model: _Model) -> tuple[set[str], dict[int, list[str]], 
                 if run := tuple(i for i in model.checked[lit] if i in alive):
                     tried[lit] = tried.get(lit, ()) + run
     found: dict[int, list[str]] = {}
-    cands = [(end - len(lit) + 1, lit) for end, lit in hits if lit in tried]
+    cands = [(start, lit) for lit in present if lit in tried for start in _starts(lowered, lit)]
     if cands:
         cands.sort()
         ends: dict[int, int] = {}
@@ -587,13 +623,13 @@ def _scan(lowered: str, model: _Model) -> tuple[set[str], dict[int, list[str]], 
     if fed:
         for slot in {slot for lit in fed for slot in model.feeds[lit]}:
             windows[slot] = []
-        for end, lit in [hit for hit in hits if hit[1] in fed]:
-            start = end - len(lit) + 1
-            for slot in model.feeds[lit]:
-                windows[slot].append((start - slots[slot].reach[lit], start))
+        for lit in fed:
+            for start in _starts(lowered, lit):
+                for slot in model.feeds[lit]:
+                    windows[slot].append((start - slots[slot].reach[lit], start))
     if model.digit_slots:
         _digit_scan(lowered, model, found)
-    return present, found, windows
+    return found, windows
 
 
 def _digit_scan(lowered: str, model: _Model, found: dict[int, list[str]]) -> None:
@@ -650,7 +686,11 @@ def _rule_hits(text: str, model: _Model) -> dict[int, list[str]]:
                 if lows == phrase or tuple(map(_second, seq)) == phrase:
                     note(idx, " ".join(lows))
     lowered = text.lower().replace("ё", "е")
-    present, found, windows = _scan(lowered, model)
+    present: set[str] = set().union(*map(_third, recs))
+    for lit in set().union(*map(_fourth, recs), model.multi_always):
+        if lit in lowered:
+            present.add(lit)
+    found, windows = _scan(lowered, model, present)
     for slot, idx in model.prefix_slots:
         for term in found.pop(slot, ()):
             note(idx, term)
@@ -690,12 +730,17 @@ def _rule_hits(text: str, model: _Model) -> dict[int, list[str]]:
 def _signal(ev: _Evidence, model: _Model, name: str, reason: str, count: float = 1.0,
             cap_name: str | None = None) -> None:
     caps = model.signals.get(cap_name, {}) if cap_name else {}
+    scores, reasons = ev.scores, ev.reasons
     for cls, w in model.signal_weights.get(name, ()):
         value = w * count
         if cls in caps:
             value = min(value, caps[cls])
         if value:
-            ev.add(cls, value, reason)
+            scores[cls] = scores.get(cls, 0.0) + value
+            if cls in reasons:
+                reasons[cls].append(reason)
+            else:
+                reasons[cls] = [reason]
 
 
 def _fmt_amount(amount: Any) -> str:
@@ -707,32 +752,35 @@ def _fmt_amount(amount: Any) -> str:
 
 def _detector_signals(ev: _Evidence, model: _Model, text: str, drugs: list[dict], offers: list[dict],
                       contacts: list[dict], precursors: list[dict], delivery: list[str] | None = None) -> None:
-    substances = list(dict.fromkeys(str(d.get("substance")) for d in drugs if d.get("substance")))
+    substances = list(dict.fromkeys([str(sub) for sub in map(_get_substance, drugs) if sub]))
     if substances:
         ev.tags.add("drug")
         _signal(ev, model, "drug_first", f"drug mention: {substances[0]}")
-        for cls, w in model.signals.get("drug_more", {}).items():
+        for cls, w in model.signal_weights.get("drug_more", ()):
             extra = min(w * (len(substances) - 1), model.signals.get("drug_cap", {}).get(cls, 99.0)
                         - model.signals.get("drug_first", {}).get(cls, 0.0))
             if extra > 0:
                 ev.add(cls, extra, "drug mention: " + ", ".join(substances[1:4]))
-    priced = [o for o in offers if o.get("amount") is not None]
-    if priced:
-        ev.tags.add("price")
-        o = priced[0]
-        _signal(ev, model, "price", f"price: {_fmt_amount(o['amount'])} {o.get('currency') or ''}".rstrip())
-    weighed = [o for o in offers if o.get("grams") is not None]
-    if weighed:
-        ev.tags.add("quantity")
-        _signal(ev, model, "quantity", f"quantity: {_fmt_amount(weighed[0]['grams'])} g")
-    shop = list(dict.fromkeys(str(c.get("type")) for c in contacts if c.get("type") in _SHOP_CONTACTS))
-    if shop:
-        ev.tags.add("contact")
-        _signal(ev, model, "shop_contact", "shop contact: " + ", ".join(shop), len(shop), "shop_contact_cap")
-    pay = list(dict.fromkeys(str(c.get("type")) for c in contacts if c.get("type") in _PAYMENTS))
-    if pay:
-        ev.tags.add("payment")
-        _signal(ev, model, "payment", "payment: " + ", ".join(pay))
+    for o in offers:
+        if o.get("amount") is not None:
+            ev.tags.add("price")
+            _signal(ev, model, "price", f"price: {_fmt_amount(o['amount'])} {o.get('currency') or ''}".rstrip())
+            break
+    for o in offers:
+        if o.get("grams") is not None:
+            ev.tags.add("quantity")
+            _signal(ev, model, "quantity", f"quantity: {_fmt_amount(o['grams'])} g")
+            break
+    if contacts:
+        types = [c.get("type") for c in contacts]
+        shop = list(dict.fromkeys([str(t) for t in types if t in _SHOP_CONTACTS]))
+        if shop:
+            ev.tags.add("contact")
+            _signal(ev, model, "shop_contact", "shop contact: " + ", ".join(shop), len(shop), "shop_contact_cap")
+        pay = list(dict.fromkeys([str(t) for t in types if t in _PAYMENTS]))
+        if pay:
+            ev.tags.add("payment")
+            _signal(ev, model, "payment", "payment: " + ", ".join(pay))
     if delivery is None:
         delivery = find_delivery(text)
     if "dead_drop" in delivery:
