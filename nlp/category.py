@@ -594,20 +594,23 @@ def _scan(lowered: str, model: _Model, present: set[str]
     its ``finditer`` would give (non-overlapping, in text order).
     """
     slots = model.slots
-    tried: dict[str, tuple[int, ...]] = model.always
-    lits = present & model.checked_keys
-    if lits:
-        alive: set[int] = set()
+    always = model.always
+    tried = {lit: always[lit] for lit in present & model.always_keys}
+    if present & model.checked_keys:
         for lit in present & model.enliven_keys:
-            alive.update(model.enliven[lit])
-        if alive:
-            tried = dict(tried)
-            for lit in lits:
-                if run := tuple(i for i in model.checked[lit] if i in alive):
-                    tried[lit] = tried.get(lit, ()) + run
+            for slot in model.enliven[lit]:  # a live-tested slot whose live literal occurs
+                for gate in present.intersection(slots[slot].gate or ()):
+                    runs = tried.get(gate, ())
+                    if slot not in runs:
+                        tried[gate] = (*runs, slot)
     found: dict[int, list[str]] = {}
-    cands = [(start, lit) for lit in present if lit in tried for start in _starts(lowered, lit)]
-    if cands:
+    if tried:
+        cands = []
+        for lit in tried:
+            pos = lowered.find(lit)
+            while pos >= 0:
+                cands.append((pos, lit))
+                pos = lowered.find(lit, pos + 1)
         cands.sort()
         ends: dict[int, int] = {}
         for start, lit in cands:
