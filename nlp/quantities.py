@@ -92,8 +92,7 @@ def _quantity_re(data_dir: Path = DATA_DIR) -> re.Pattern[str]:
                       rf"(?P<unit>{alts})(?![^\W\d_])")
 
 
-@lru_cache(maxsize=4096)
-def _reading(raw: str, token: str, data_dir: Path) -> tuple[float, str, float | None] | None:
+def _reading(raw: str, token: str, data_dir: Path = DATA_DIR) -> tuple[float, str, float | None] | None:
     """(value, canonical unit, grams) of a matched number and unit token; None if the number is not one."""
     frac = _FRACTION.match(raw)
     value = int(frac.group(1)) / int(frac.group(2)) if frac and int(frac.group(2)) else parse_number(raw)
@@ -103,11 +102,17 @@ def _reading(raw: str, token: str, data_dir: Path) -> tuple[float, str, float | 
     return value, unit, value * per if per is not None else None
 
 
+# Readings repeat across posts ("1г", "0,5 г"): cached, bounded; keyed without the path for the default data.
+_default_reading = lru_cache(maxsize=4096)(_reading)
+_other_reading = lru_cache(maxsize=1024)(_reading)
+
+
 def find_quantities(norm_text: str, data_dir: Path = DATA_DIR) -> list[Quantity]:
     """Quantities in lower-cased normalised text, in order."""
     out: list[Quantity] = []
+    default = data_dir is DATA_DIR or data_dir == DATA_DIR
     for m in _quantity_re(data_dir).finditer(norm_text):
-        got = _reading(*m.groups(), data_dir)
+        got = _default_reading(*m.groups()) if default else _other_reading(*m.groups(), data_dir)
         if got is not None:
             out.append(Quantity(*got, *m.span()))
     return out
