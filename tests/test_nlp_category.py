@@ -6,6 +6,9 @@ extract format of DESIGN.md); precursors come from the real ``find_precursors``.
 
 from __future__ import annotations
 
+import dataclasses
+import random
+import re
 import time
 import tomllib
 
@@ -233,3 +236,122 @@ def test_regex_gates_never_hide_a_match() -> None:
             lowered = sample.lower()
             for m in rule.regex.finditer(lowered):
                 assert any(lit in lowered[m.start() : m.end()] for lit in rule.gate), (rule.label, m.group())
+
+
+# ---- the fast scan (nlp.category._rule_hits) against a plain reference ---------------------------------------
+
+def _reference_hits(text: str, model: category._Model) -> dict[int, list[str]]:
+    """Rule hits the plain way: every token looked up, every regex part run with ``finditer`` on the whole text."""
+    hits: dict[int, list[str]] = {}
+
+    def note(idx: int, term: str) -> None:
+        terms = hits.setdefault(idx, [])
+        if term not in terms:
+            terms.append(term)
+
+    infos = [category._word_info(w) for w in category._TOKEN_RE.findall(text)]
+    lows, lems = [i[0] for i in infos], [i[1] for i in infos]
+    for i, (low, _, keyed, rules, phrases, _) in enumerate(infos):
+        if not keyed:
+            continue
+        for idx in rules:
+            note(idx, low)
+        for phrase, idx in phrases:
+            n = len(phrase)
+            if tuple(lows[i : i + n]) == phrase or tuple(lems[i : i + n]) == phrase:
+                note(idx, " ".join(lows[i : i + n]))
+    lowered = text.lower().replace("ё", "е")
+    for pattern, idx, lits in model.prefix_res:
+        if any(lit in lowered for lit in lits):
+            for m in pattern.finditer(lowered):
+                note(idx, m.group())
+    for idx, rule in enumerate(model.rules):
+        if rule.gate is not None and not any(g in lowered for g in rule.gate):
+            continue
+        for pattern, gate, _ in rule.parts:
+            if gate is not None and not any(g in lowered for g in gate):
+                continue
+            for m in pattern.finditer(lowered):
+                note(idx, " ".join(m.group().split()))
+                if len(hits[idx]) >= 3:
+                    break
+            if len(hits.get(idx, ())) >= 3:
+                break
+    return hits
+
+
+def _generated_texts(n: int, seed: int) -> list[str]:
+    """Posts glued from rule literals, rule terms, numbers with units and currencies, odd spaces and cases."""
+    model = category._model()
+    with category._RULES_PATH.open("rb") as fh:
+        terms = [t for r in tomllib.load(fh)["rules"] for t in r.get("lemmas", [])]
+    pieces = list(model.scanned) + terms
+    bits = ["1", "12", "100", "2500", "10 000", "0,5", "1.5", "$", "€", "₽", "р.", "руб", "грн", "г", "гр", "g",
+            "шт", "кг", "л", "-", "—", "=", ":", "%", "/", "per", "a", "за", "в", "на", "день", "неделю", "day", "6",
+            "figures", "commission", "cas", "no.", "80-62-6", "ё", "ЁЛКА", "İ", "ΣΑΣ", "\t", "\n", "  ", "١٢٣", "x"]
+    rng = random.Random(seed)
+    texts = []
+    for _ in range(n):
+        parts = [rng.choice(pieces) if rng.random() < 0.45 else rng.choice(bits) for _ in range(rng.randint(1, 40))]
+        text = rng.choice([" ", "", "  ", "\n"]).join(parts)
+        texts.append(text.upper() if rng.random() < 0.2 else text)
+    return texts
+
+
+def test_fast_scan_equals_plain_reference() -> None:
+    """Per-chunk literals, live tests, digit-run scan and windowed search give what plain finditer gives."""
+    model = category._model()
+    for text in _generated_texts(400, seed=5):
+        fast, plain = category._rule_hits(text, model), _reference_hits(text, model)
+        assert list(fast.items()) == list(plain.items()), text
+
+
+def test_fallbacks_equal_the_fast_paths() -> None:
+    """Without the combined digit scanner (per-part matches at digit runs) the hits are the same."""
+    model = category._model()
+    assert model.digit_scanner is not None and model.digit_slots
+    plain_digits = dataclasses.replace(model, digit_scanner=None)
+    for text in _generated_texts(150, seed=6):
+        assert category._rule_hits(text, plain_digits) == category._rule_hits(text, model), text
+
+
+def test_window_plan_and_windowed_search() -> None:
+    model = category._model()
+    windowed = [s for s in model.slots if s.starts == "window"]
+    assert windowed  # the hand-gated easy-money regex
+    assert category._window_plan(r"a\w+b") is None  # unbounded width
+    assert category._window_plan(r"abc(?!d)") is None  # looks past its end
+    assert category._window_plan(r"ab|\d") is None  # an alternative without a literal
+    width, reach = category._window_plan(r"(?:x|y)\s{0,3}day|cd")  # type: ignore[misc]
+    assert width == 7 and reach == {"day": 4, "cd": 0}
+    for slot in windowed:
+        for text in _generated_texts(200, seed=7):
+            low = text.lower().replace("ё", "е")
+            ranges = [(m.start() - slot.reach[lit], m.start()) for lit in slot.reach
+                      for m in re.finditer(re.escape(lit), low)]
+            # overlapping occurrences too
+            ranges += [(i - slot.reach[lit], i) for lit in slot.reach for i in range(len(low)) if low.startswith(lit, i)]
+            got = [m.group() for m in category._windowed(slot.pattern, low, ranges, slot.width)]
+            assert got == [m.group() for m in slot.pattern.finditer(low)], text
+
+
+def test_chunk_cache_is_bounded_and_keeps_no_long_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(category, "_CHUNK_CACHE_SIZE", 8)
+    category._chunk_cache.clear()
+    long_word = "кладмен" * 20  # longer than _MAX_CACHED_CHUNK
+    text = " ".join(f"слово{i}" for i in range(30)) + " " + long_word + " " + long_word
+    cat, reasons = classify(text, "ru", [], [], [], [])
+    assert len(category._chunk_cache) <= 8
+    assert long_word not in category._chunk_cache
+    assert "drug-trade job: " + long_word in reasons
+    assert cat == "recruitment"
+    category._chunk_cache.clear()
+
+
+def test_literals_with_spaces_need_a_real_space() -> None:
+    """A slang prefix with a space ("ставь лайк") is found across chunks, but not across a tab or a newline."""
+    model = category._model()
+    promo = next(i for i, r in enumerate(model.rules) if r.label == "promotion")
+    assert category._rule_hits("Ставь лайк и репост", model)[promo] == ["ставь лайк", "репост"]
+    assert category._rule_hits("ставь\tлайк", model).get(promo) is None
+    assert category._rule_hits("ставь\nлайк", model).get(promo) is None
