@@ -24,6 +24,7 @@ _SEGMENT_BREAK = re.compile(r"\n|\s/\s|\||;|•|,\s|\s-{2,}\s")
 # Every segment break holds one of these characters (a dash only when another follows), at its start or one
 # character after it: a break can only start at such a character or just before it.
 _BREAK_KEY = re.compile(r"[\n|;•,/-](?:(?<!-)|(?=-))")
+_BREAK_PARTS = ("\n", "|", ";", "•", ",", "/", "--")  # a break holds one of these
 
 
 def _segments(text: str) -> list[int]:
@@ -34,6 +35,8 @@ def _segments(text: str) -> list[int]:
     does): the regex begins with ``\s``, so ``finditer`` itself would try every position. Text dense with
     key characters uses ``finditer`` (bounded per-character work on hostile input).
     """
+    if not any(map(text.__contains__, _BREAK_PARTS)):
+        return [0]  # most posts: one segment (a few substring tests, each a fast C search)
     keys = [m.start() for m in _BREAK_KEY.finditer(text)]
     if len(keys) * 8 > len(text) + 64:
         return [0] + [m.end() for m in _SEGMENT_BREAK.finditer(text)]
@@ -70,8 +73,7 @@ def bind_offers(text: str, drugs: list[dict[str, Any]], quantities: list[Quantit
     drug_starts = list(map(_START_KEY, drugs))
     m_starts, m_ends = list(map(_START, masses)), list(map(_END, masses))
     c_starts, c_ends = list(map(_START, counts)), list(map(_END, counts))
-    if not (_ascending(drug_starts) and _ascending(m_starts) and _ascending(m_ends) and _ascending(c_starts)
-            and _ascending(c_ends)):
+    if not _ascending(drug_starts, m_starts, m_ends, c_starts, c_ends):
         return _bind_by_segment_lists(text, drugs, quantities, prices, seg_starts)
     # Everything in text order (as the extractor passes it): the items of a segment are a slice of each list,
     # found by bisecting, and "nearest before/after" is a bisection within that slice.
@@ -131,11 +133,14 @@ def bind_offers(text: str, drugs: list[dict[str, Any]], quantities: list[Quantit
 def _offer(text: str, price: Price, drug: dict[str, Any], qty: Quantity | None, count: Quantity | None,
            rate: float | None) -> dict[str, Any]:
     """One offer dict; ``rate`` is the price currency's USD rate (None: unknown currency)."""
-    grams = round(qty.grams, 6) if qty is not None and qty.grams is not None else None
-    dose_mg = None
-    if qty is not None and qty.unit in ("mg", "ug"):
-        # "Xanax 2mg", "LSD 150ug", "2mg x 30 pills": a dose per unit, not the mass sold.
-        dose_mg, grams = round(qty.value if qty.unit == "mg" else qty.value / 1000.0, 6), None
+    grams: float | None = None
+    dose_mg: float | None = None
+    if qty is not None:
+        if qty.unit in ("mg", "ug"):
+            # "Xanax 2mg", "LSD 150ug", "2mg x 30 pills": a dose per unit, not the mass sold.
+            dose_mg = round(qty.value if qty.unit == "mg" else qty.value / 1000.0, 6)
+        elif qty.grams is not None:
+            grams = round(qty.grams, 6)
     per = _PER_UNIT.match(text, price.end)
     if per is not None:
         # "2200р/г", "$40/g", "$90 per gram", "$50/8th": the price of one unit of mass.
@@ -158,8 +163,9 @@ _START = attrgetter("start")
 _END = attrgetter("end")
 
 
-def _ascending(values: list[int]) -> bool:
-    return all(map(le, values, values[1:]))
+def _ascending(*lists: list[int]) -> bool:
+    """Whether every list is in ascending order."""
+    return all(len(values) < 2 or all(map(le, values, values[1:])) for values in lists)
 
 
 def _bind_by_segment_lists(text: str, drugs: list[dict[str, Any]], quantities: list[Quantity],
