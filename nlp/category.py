@@ -147,18 +147,19 @@ def _gate(pattern: str) -> tuple[str, ...] | None:
 # where a run of digits starts.
 _DIGIT_LED = (r"\d(?<![\w.]\d)", r"\d(?<!\d\d)")
 _DIGIT_RUN_RE = re.compile(r"\d+")
-_first, _second, _third, _fourth = itemgetter(0), itemgetter(1), itemgetter(2), itemgetter(3)
+_first, _second, _third = itemgetter(0), itemgetter(1), itemgetter(2)
 _group = methodcaller("group")
 _MAX_WINDOW = 200  # a regex with longer matches is not run in windows
 _MAX_CACHED_CHUNK = 64  # longer whitespace-separated chunks are not kept in the chunk cache
 _CHUNK_CACHE_SIZE = 100_000  # the chunk cache is emptied when it holds this many chunks
 
 
-def _required(items: Any) -> list[str] | None:
+def _required(items: Any, avoid: frozenset[str] = frozenset()) -> list[str] | None:
     """Literal strings one of which occurs in every match of a parsed regex (``re._parser``); None: unknown.
 
     Conservative: consecutive literal characters form one string; a group, a repeat of at least one, and a
-    branch (all of whose alternatives have some) pass theirs on; anything else only ends a run.
+    branch (all of whose alternatives have some) pass theirs on; anything else only ends a run. Of several
+    such sets the one with the longest shortest string wins, preferring sets not within ``avoid``.
     """
     found: list[list[str]] = []
     run: list[str] = []
@@ -183,7 +184,7 @@ def _required(items: Any) -> list[str] | None:
         found.append(["".join(run)])
     if not found:
         return None
-    return max(found, key=lambda lits: (min(map(len, lits)), -len(lits)))
+    return max(found, key=lambda lits: (not set(lits) <= avoid, min(map(len, lits)), -len(lits)))
 
 
 def _looks_ahead(items: Any) -> bool:
@@ -282,6 +283,7 @@ class _Model:
     trie: dict[str, Any] = field(default_factory=dict)
     multi_first: dict[str, tuple[str, ...]] = field(default_factory=dict)
     multi_always: tuple[str, ...] = ()
+    multi_keys: frozenset[str] = frozenset()  # every literal with whitespace
     max_piece: int = 0
     always_keys: frozenset[str] = frozenset()
     rule_info: list[tuple[str, str, float, float, str]] = field(default_factory=list)  # cls, tag, weight, cap, "label: "
@@ -370,7 +372,7 @@ def _plan_scan(model: _Model) -> None:
             if not starts and (plan := _window_plan(pattern.pattern)) is not None:
                 slot.starts, (slot.width, slot.reach) = "window", plan
             elif starts == "literal":
-                need = _required(_sre_parse.parse(pattern.pattern))
+                need = _required(_sre_parse.parse(pattern.pattern), frozenset(gate or ()))
                 # worth a test only when it is not one of the gate literals and never a single character
                 if need and min(map(len, need)) >= 2 and not set(need) <= set(gate or ()):
                     slot.live = tuple(dict.fromkeys(need))
@@ -424,6 +426,7 @@ def _plan_scan(model: _Model) -> None:
         else:
             model.multi_always += (lit,)
     model.multi_first = {first: tuple(lits) for first, lits in multi.items()}
+    model.multi_keys = frozenset(lit for lits in multi.values() for lit in lits) | frozenset(model.multi_always)
     model.max_piece = max(map(len, model.multi_first), default=0)
 
 
@@ -473,9 +476,9 @@ def _matches_at(pattern: re.Pattern[str], text: str, starts: list[int]) -> Itera
 
 
 # (the keyed words as (index, lower-case, rules, phrases, seconds), every word's info, the scanned literals
-# without whitespace in the lower-cased chunk, the literals with whitespace that may start in it) of one chunk
+# without whitespace in the lower-cased chunk plus those with whitespace that may start in it) of one chunk
 _Chunk = tuple[tuple[tuple[int, str, tuple[int, ...], tuple[tuple[tuple[str, ...], int], ...], frozenset[str]], ...],
-               tuple[_WordInfo, ...], frozenset[str], frozenset[str]]
+               tuple[_WordInfo, ...], frozenset[str]]
 _chunk_cache: dict[str, _Chunk] = {}
 _NONE: frozenset[str] = frozenset()
 
@@ -505,10 +508,9 @@ def _chunk(chunk: str) -> _Chunk:
                     lits.add(node[""])
     else:  # bounded work on a huge chunk: one C substring search per literal
         lits.update(lit for lit in model.scanned if lit in low and not re.search(r"\s", lit))
-    multi: set[str] = set()
     for k in range(1, min(len(low), model.max_piece) + 1):
-        multi.update(model.multi_first.get(low[-k:], ()))
-    return keyed, infos, frozenset(lits) if lits else _NONE, frozenset(multi) if multi else _NONE
+        lits.update(model.multi_first.get(low[-k:], ()))  # to be checked on the whole post
+    return keyed, infos, frozenset(lits) if lits else _NONE
 
 
 def _chunks(text: str) -> list[_Chunk]:
@@ -690,7 +692,10 @@ def _rule_hits(text: str, model: _Model) -> dict[int, list[str]]:
                     note(idx, " ".join(lows))
     lowered = text.lower().replace("ё", "е")
     present: set[str] = set().union(*map(_third, recs))
-    for lit in set().union(*map(_fourth, recs), model.multi_always):
+    for lit in present & model.multi_keys:
+        if lit not in lowered:
+            present.discard(lit)
+    for lit in model.multi_always:
         if lit in lowered:
             present.add(lit)
     found, windows = _scan(lowered, model, present)
@@ -793,6 +798,8 @@ def _detector_signals(ev: _Evidence, model: _Model, text: str, drugs: list[dict]
     if "post" in delivery:
         ev.tags.add("post")
         _signal(ev, model, "post", "postal delivery")
+    if not precursors:
+        return
     table_one = list(dict.fromkeys(p["name"] for p in precursors if p.get("table") == "I"))
     others = list(dict.fromkeys(p["name"] for p in precursors if p.get("table") != "I"))
     if table_one or others:
