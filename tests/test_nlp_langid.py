@@ -27,3 +27,42 @@ def test_detect(text: str, lang: str) -> None:
 
 def test_russian_post_with_latin_handles_stays_russian() -> None:
     assert detect("Пишите @shop_bot или t.me/shop, оплата btc") == "ru"
+
+
+def _matched(pattern) -> set[str]:
+    every = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000)
+    return set(pattern.findall(every))
+
+
+def test_quick_path_tables_match_the_letter_classes() -> None:
+    """The byte tables of the quick path cover exactly the characters the full path's classes match."""
+    from nlp import langid
+
+    cyr = _matched(langid._CYR)
+    cp1251 = {c for c in cyr if c.encode("cp1251", "ignore")}
+    assert set(langid._CYR_CP1251.decode("cp1251")) == cp1251
+    assert set(bytes(langid._UK_CP1251).decode("cp1251")) == _matched(langid._UK)
+    assert set(langid._KK_CHARS) == _matched(langid._KK)
+    assert not any(c.encode("cp1251", "ignore") for c in langid._KK_CHARS)
+    assert set(langid._ODD_LATIN) == {c for c in _matched(langid._LAT) if not c.isascii()}
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Продам меф, цена 2500₽, пишите @shop_bot", "ru"),  # quick path: no Ukrainian or Kazakh letter
+        ("меф qiwi btc usdt ltc eth xmr оплата", "en"),  # more Latin than Cyrillic: full path
+        ("Продам товар &#1241; недорого", "ru"),  # a literal character reference is not a Kazakh letter
+        ("Жеткізу бүкіл Қазақстан бойынша және арзан ₽", "kk"),
+        ("\u212aelvin \u212aelvin \u212aelvin да", "en"),  # the Kelvin sign counts as a Latin letter
+        ("ok", "en"),
+        ("-- 42 --", "und"),
+    ],
+)
+def test_quick_path_agrees_with_the_full_path(text: str, lang: str) -> None:
+    from nlp import langid
+
+    assert detect(text) == lang
+    sample = text[: langid._SAMPLE]
+    quick = langid._quick(sample, sample[:1000])
+    assert quick in (None, lang)
