@@ -66,6 +66,9 @@ MAX_CANDIDATES = 400
 
 # (type, value, start, end)
 Hit = tuple[str, str, int, int]
+# Literal heads grouped by the `requires` substrings they hold: ((needed, heads), ...); a head can occur
+# only when all its needed substrings do.
+HeadGroups = tuple[tuple[frozenset[str], tuple[str, ...]], ...]
 
 
 class Contact(TypedDict):
@@ -87,8 +90,8 @@ class _Detector:
     requires: tuple[str, ...]
     prefilter: re.Pattern[str] | None = None  # found inside every hit; nothing found: skip the detector
     prefilter_in_runs: bool = False  # every prefilter match lies inside one _RUN_RE piece (see _in_runs)
-    heads: tuple[str, ...] | None = None  # every match starts with one of these (see _literal_heads)
-    prefilter_heads: tuple[str, ...] | None = None  # the same for the prefilter
+    heads: HeadGroups | None = None  # every match starts with one of these (see _literal_heads)
+    prefilter_heads: HeadGroups | None = None  # the same for the prefilter
     icase: bool = False  # the regex ignores case
 
 
@@ -265,36 +268,47 @@ _NOT_CASE_SAFE = re.compile(r"[^\x00-\x7f\u00a0-\u00b4\u00b6-\u00bf\u00d7\u00f7\
                             r"\U0001f000-\U0001faff]")
 
 
-def _head_starts(heads: tuple[str, ...], hay: str, absent: tuple[str, ...], limit: int) -> list[int] | None:
-    """Sorted offsets in ``hay`` where one of ``heads`` occurs; None past ``limit``.
+def _head_groups(heads: tuple[str, ...] | None, requires: tuple[str, ...]) -> HeadGroups | None:
+    """``heads`` grouped by the ``requires`` substrings each holds (in first-seen order)."""
+    if heads is None:
+        return None
+    groups: dict[frozenset[str], list[str]] = {}
+    for head in heads:
+        groups.setdefault(frozenset(r for r in requires if r in head), []).append(head)
+    return tuple((needed, tuple(hs)) for needed, hs in groups.items())
 
-    A head holding one of the ``absent`` substrings (``requires`` ones not in the post) does not occur.
+
+def _head_starts(groups: HeadGroups, hay: str, present: set[str], limit: int) -> list[int] | None:
+    """Sorted offsets in ``hay`` where one of the heads occurs; None past ``limit``.
+
+    A head holding a ``requires`` substring that is not in the post (not in ``present``) does not occur.
     """
     starts: list[int] = []
-    for head in heads:
-        if absent and any(a in head for a in absent):
+    for needed, heads in groups:
+        if needed and not needed <= present:
             continue
-        pos = hay.find(head)
-        while pos >= 0:
-            starts.append(pos)
-            pos = hay.find(head, pos + 1)
+        for head in heads:
+            pos = hay.find(head)
+            while pos >= 0:
+                starts.append(pos)
+                pos = hay.find(head, pos + 1)
         if len(starts) > limit:
             return None
     starts.sort()
     return starts
 
 
-def _matches(det: _Detector, text: str, lower: str | None, absent: tuple[str, ...]) -> Iterator[re.Match[str]]:
+def _matches(det: _Detector, text: str, lower: str | None, present: set[str]) -> Iterator[re.Match[str]]:
     """Exactly ``det.regex.finditer(text)``, trying the regex only where one of ``det.heads`` occurs.
 
     ``match(text, pos)`` sees the text around ``pos`` (look-behinds), and the scan resumes after each match
     as ``finditer`` does. Case-insensitive heads are looked up in ``lower`` (``text.lower()``; None when
     the text is not made of case-safe characters: then, and for text dense with heads, ``finditer``);
-    heads in ``absent`` (``requires`` substrings not in the post) are not looked up.
+    heads holding ``requires`` substrings not in ``present`` are not looked up.
     """
     heads = det.heads
     hay = lower if det.icase else text
-    starts = None if heads is None or hay is None else _head_starts(heads, hay, absent, len(text) // 4 + 16)
+    starts = None if heads is None or hay is None else _head_starts(heads, hay, present, len(text) // 4 + 16)
     if starts is None:
         yield from det.regex.finditer(text)
         return
@@ -311,7 +325,7 @@ def _matches(det: _Detector, text: str, lower: str | None, absent: tuple[str, ..
             end = m.end()
 
 
-def _prefilter_found(det: _Detector, text: str, lower: str | None, runs: str, absent: tuple[str, ...]) -> bool:
+def _prefilter_found(det: _Detector, text: str, lower: str | None, runs: str, present: set[str]) -> bool:
     """Whether ``det.prefilter`` matches somewhere in ``text`` (same answer as ``search``, found cheaper)."""
     prefilter = det.prefilter
     assert prefilter is not None
@@ -320,7 +334,7 @@ def _prefilter_found(det: _Detector, text: str, lower: str | None, runs: str, ab
     hay = lower if det.icase else text
     if det.prefilter_heads is not None and hay is not None:
         # Every match starts at an occurrence of a head: try the prefilter there only.
-        starts = _head_starts(det.prefilter_heads, hay, absent, 32)
+        starts = _head_starts(det.prefilter_heads, hay, present, 32)
         if starts is not None:
             return any(prefilter.match(text, pos) is not None for pos in starts)
     return prefilter.search(text) is not None
@@ -344,8 +358,9 @@ def _tables() -> _Tables:
             d["label"], re.compile(d["pattern"], flags), d["validator"], d.get("context"),
             int(d.get("priority", 50)), requires, prefilter,
             prefilter_in_runs=prefilter is not None and _in_runs(prefilter),
-            heads=_literal_heads(d["pattern"], flags, requires),
-            prefilter_heads=_literal_heads(d["prefilter"], flags, requires) if prefilter is not None else None,
+            heads=_head_groups(_literal_heads(d["pattern"], flags, requires), requires),
+            prefilter_heads=_head_groups(_literal_heads(d["prefilter"], flags, requires), requires)
+            if prefilter is not None else None,
             icase=bool(flags & re.IGNORECASE)))
     requires = tuple(dict.fromkeys(r for det in detectors for r in det.requires))
     return _Tables(
@@ -636,13 +651,12 @@ def _candidates(text: str) -> list[tuple[int, Hit]]:
     for det in tables.detectors:
         if det.requires and present.isdisjoint(det.requires):
             continue
-        absent = tuple(r for r in det.requires if r not in present) if det.requires else ()
-        if det.prefilter is not None and not _prefilter_found(det, text, safe_lower, runs, absent):
+        if det.prefilter is not None and not _prefilter_found(det, text, safe_lower, runs, present):
             continue
         validate = _VALIDATORS[det.validator]
         failed: set[str] = set()
         calls = 0
-        for m in _matches(det, text, safe_lower, absent):
+        for m in _matches(det, text, safe_lower, present):
             if det.context and not _has_context(text, m.start(), det.context):
                 continue
             matched = m.group(0)
