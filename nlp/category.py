@@ -175,7 +175,7 @@ def _required(items: Any, avoid: frozenset[str] = frozenset()) -> list[str] | No
             sub = _required(av[-1])
         elif op is _sre.BRANCH:
             alts = [_required(alt) for alt in av[1]]
-            sub = None if any(not a for a in alts) else [s for a in alts for s in a if a]
+            sub = [s for a in alts if a for s in a] if all(alts) else None
         elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT) and av[0] >= 1:
             sub = _required(av[2])
         if sub:
@@ -499,9 +499,9 @@ def _chunk(chunk: str) -> _Chunk:
     if len(low) <= _MAX_CACHED_CHUNK:
         trie = model.trie
         for i in range(len(low)):
-            node = trie
+            node: dict[str, Any] | None = trie
             for ch in low[i:]:
-                node = node.get(ch)
+                node = node.get(ch)  # type: ignore[union-attr]  # not None: the loop breaks first
                 if node is None:
                     break
                 if "" in node:
