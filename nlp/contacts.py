@@ -100,6 +100,7 @@ class _Tables:
     detectors: tuple[_Detector, ...]
     requires: tuple[str, ...]  # every detector's `requires` substrings, once each
     run_requires: tuple[str, ...]  # those made of a-z, 0-9, "." and "@" (see _present)
+    runs_gate: re.Pattern[str] | None  # any prefilter that searches the runs (None: no such prefilter)
     other_requires: tuple[str, ...]  # the rest
     context: dict[str, re.Pattern[str]]
     window: int
@@ -363,10 +364,16 @@ def _tables() -> _Tables:
             if prefilter is not None else None,
             icase=bool(flags & re.IGNORECASE)))
     requires = tuple(dict.fromkeys(r for det in detectors for r in det.requires))
+    in_runs = [det.prefilter.pattern for det in detectors if det.prefilter is not None and det.prefilter_in_runs]
+    try:
+        runs_gate = re.compile("|".join(f"(?:{p})" for p in in_runs)) if in_runs else None
+    except re.error:  # e.g. two prefilters naming the same group: search them one by one
+        runs_gate = None
     return _Tables(
         detectors=tuple(detectors),
         requires=requires,
         run_requires=tuple(r for r in requires if _RUN_LITERAL.fullmatch(r)),
+        runs_gate=runs_gate,
         other_requires=tuple(r for r in requires if not _RUN_LITERAL.fullmatch(r)),
         context={k: _keyword_regex(v) for k, v in ctx["context"].items()},
         window=int(ctx.get("window", 48)),
@@ -648,11 +655,16 @@ def _candidates(text: str) -> list[tuple[int, Hit]]:
     runs = "\n".join(_RUN_RE.findall(text))
     present = _present(lower, runs, case_safe, tables)
     safe_lower = lower if case_safe else None
+    # One search for all the prefilters that search the runs: mostly none matches, and each is skipped.
+    runs_hit = tables.runs_gate is None or tables.runs_gate.search(runs) is not None
     for det in tables.detectors:
         if det.requires and present.isdisjoint(det.requires):
             continue
-        if det.prefilter is not None and not _prefilter_found(det, text, safe_lower, runs, present):
-            continue
+        if det.prefilter is not None:
+            if det.prefilter_in_runs and not runs_hit:
+                continue
+            if not _prefilter_found(det, text, safe_lower, runs, present):
+                continue
         validate = _VALIDATORS[det.validator]
         failed: set[str] = set()
         calls = 0
