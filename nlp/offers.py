@@ -21,10 +21,11 @@ from nlp.prices import Price, rates
 from nlp.quantities import Quantity
 
 _SEGMENT_BREAK = re.compile(r"\n|\s/\s|\||;|•|,\s|\s-{2,}\s")
-# Every segment break holds one of these characters (a dash only when another follows), at its start or one
-# character after it: a break can only start at such a character or just before it.
-_BREAK_KEY = re.compile(r"[\n|;•,/-](?:(?<!-)|(?=-))")
-_BREAK_PARTS = ("\n", "|", ";", "•", ",", "/", "--")  # a break holds one of these
+# Every segment break holds one of these characters (a dash only when another follows, a comma only before a
+# blank), at its start or one character after it: a break can only start at such a character or just before.
+_BREAK_KEY = re.compile(r"[\n|;•,/-](?:(?<![-,])|(?<=-)(?=-)|(?<=,)(?=\s))")
+_BREAK_PARTS = ("\n", "|", ";", "•", "/", "--")  # a break holds one of these or ",\s"
+_COMMA_BREAK = re.compile(r",\s")
 
 
 def _segments(text: str) -> list[int]:
@@ -35,8 +36,8 @@ def _segments(text: str) -> list[int]:
     does): the regex begins with ``\s``, so ``finditer`` itself would try every position. Text dense with
     key characters uses ``finditer`` (bounded per-character work on hostile input).
     """
-    if not any(map(text.__contains__, _BREAK_PARTS)):
-        return [0]  # most posts: one segment (a few substring tests, each a fast C search)
+    if not any(map(text.__contains__, _BREAK_PARTS)) and ("," not in text or _COMMA_BREAK.search(text) is None):
+        return [0]  # most posts: one segment (a few fast C searches; "0,5 г" has a comma but no break)
     keys = [m.start() for m in _BREAK_KEY.finditer(text)]
     if len(keys) * 8 > len(text) + 64:
         return [0] + [m.end() for m in _SEGMENT_BREAK.finditer(text)]
