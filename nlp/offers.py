@@ -124,7 +124,8 @@ def bind_offers(text: str, drugs: list[dict[str, Any]], quantities: list[Quantit
         hi = bisect_left(drug_starts, seg_starts[k]) if k < n_segs else n_drugs
         before = bisect_left(drug_starts, p_start)
         if lo < hi:
-            drug = drugs[min(hi, before) - 1 if min(hi, before) > lo else lo]
+            last = hi if hi < before else before  # the segment's mentions before the price end here
+            drug = drugs[last - 1 if last > lo else lo]
         else:
             drug = drugs[before - 1 if before > 0 else 0]
         offers.append(_offer(text, price, drug, qty, count, usd_per_unit.get(price.currency)))
@@ -166,7 +167,10 @@ _END = attrgetter("end")
 
 def _ascending(*lists: list[int]) -> bool:
     """Whether every list is in ascending order."""
-    return all(len(values) < 2 or all(map(le, values, values[1:])) for values in lists)
+    for values in lists:
+        if len(values) > 1 and not all(map(le, values, values[1:])):
+            return False
+    return True
 
 
 def _bind_by_segment_lists(text: str, drugs: list[dict[str, Any]], quantities: list[Quantity],
