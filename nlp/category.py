@@ -250,6 +250,19 @@ class _Slot:
 
 
 @dataclass
+class _Skip:
+    """Work a post can leave out: the rules of classes its detector signals rule out (see :func:`_skip_for`)."""
+
+    rules: frozenset[int] = frozenset()
+    always: dict[str, tuple[int, ...]] = field(default_factory=dict)  # `_Model.always` without skipped slots
+    always_keys: frozenset[str] = frozenset()
+    enliven: dict[str, tuple[int, ...]] = field(default_factory=dict)  # `_Model.enliven` without skipped slots
+    enliven_keys: frozenset[str] = frozenset()
+    digit_slots: tuple[int, ...] = ()
+    digit_scanner: re.Pattern[str] | None = None
+
+
+@dataclass
 class _Model:
     rules: list[_Rule]
     single: dict[str, list[int]]  # lemma or lower-case word -> rule indexes
@@ -290,6 +303,9 @@ class _Model:
     # (class, threshold, its `require` alternatives as sets, minus its priority rank), in `thresholds` order
     class_checks: list[tuple[str, float, list[frozenset[str]], int]] = field(default_factory=list)
     signal_weights: dict[str, tuple[tuple[str, float], ...]] = field(default_factory=dict)  # name -> (cls, w)
+    producible: frozenset[str] = frozenset()  # the tags some rule can add
+    skips: dict[frozenset[str], _Skip] = field(default_factory=dict)  # signal tags -> what to leave out
+    no_skip: _Skip = field(default_factory=_Skip)
 
 
 @lru_cache(maxsize=100_000)
@@ -357,7 +373,58 @@ def _model() -> _Model:
         alts = [frozenset(alt) for alt in model.require.get(cls, [[]])]
         model.class_checks.append((cls, threshold, alts, -rank))
     model.signal_weights = {name: tuple(weights.items()) for name, weights in model.signals.items()}
+    model.producible = frozenset(r.tag for r in model.rules if r.tag and r.cls != "*")
+    model.no_skip = _make_skip(model, frozenset())
     return model
+
+
+def _digit_scanner(patterns: list[re.Pattern[str]]) -> re.Pattern[str] | None:
+    """One regex over the runs of digits for the "digits" slots (None: they cannot share one).
+
+    Slot k's pattern is ``\\d`` + rest (never empty): its match at a run start is that digit + the rest's
+    match (group k + 1); the closing conditionals fail the scan where no slot matches, so ``finditer``
+    yields only the runs where something does.
+    """
+    if not patterns or not all(
+        r.pattern.startswith("\\d") and not r.groups and _sre_parse.parse(r.pattern[2:]).getwidth()[0] for r in patterns
+    ):
+        return None
+    none_matched = "(?!)"
+    for k in range(len(patterns), 0, -1):
+        none_matched = f"(?({k})|{none_matched})"
+    return re.compile(r"\d(?<!\d\d)" + "".join(f"(?:(?=({r.pattern[2:]}))|)" for r in patterns) + none_matched)
+
+
+def _make_skip(model: _Model, rules: frozenset[int]) -> _Skip:
+    slots = frozenset(slot for idx in rules for slot in model.rule_slots[idx])
+    slots |= frozenset(slot for slot, idx in model.prefix_slots if idx in rules)
+    skip = _Skip(rules)
+    for table, out in ((model.always, skip.always), (model.enliven, skip.enliven)):
+        for lit, ids in table.items():
+            if kept := tuple(i for i in ids if i not in slots):
+                out[lit] = kept
+    skip.always_keys, skip.enliven_keys = frozenset(skip.always), frozenset(skip.enliven)
+    skip.digit_slots = tuple(i for i in model.digit_slots if i not in slots)
+    skip.digit_scanner = _digit_scanner([model.slots[i].pattern for i in skip.digit_slots])
+    return skip
+
+
+def _skip_for(model: _Model, tags: set[str]) -> _Skip:
+    """What a post with these detector-signal ``tags`` can leave out, exactly.
+
+    A class none of whose ``require`` alternatives can hold (a tag in each that only a detector signal
+    gives is missing) is never a candidate, so its score and reasons are never read; its rules are left
+    out unless their tag is one a possible class requires (negative rules always run).
+    """
+    key = frozenset(tags)
+    skip = model.skips.get(key)
+    if skip is None:
+        reachable = key | model.producible
+        impossible = {cls for cls, _, alts, _ in model.class_checks if not any(alt <= reachable for alt in alts)}
+        needed = {tag for cls, _, alts, _ in model.class_checks if cls not in impossible for alt in alts for tag in alt}
+        rules = frozenset(i for i, r in enumerate(model.rules) if r.cls in impossible and r.tag not in needed)
+        skip = model.skips[key] = _make_skip(model, rules) if rules else model.no_skip
+    return skip
 
 
 def _plan_scan(model: _Model) -> None:
@@ -382,19 +449,7 @@ def _plan_scan(model: _Model) -> None:
         model.rule_slots.append(tuple(ids))
     slots = model.slots
     model.digit_slots = tuple(i for i, s in enumerate(slots) if s.starts == "digits")
-    digit_res = [slots[i].pattern for i in model.digit_slots]
-    if digit_res and all(
-        r.pattern.startswith("\\d") and not r.groups and _sre_parse.parse(r.pattern[2:]).getwidth()[0] for r in digit_res
-    ):
-        # slot k's pattern is `\d` + rest (never empty): its match at a run start is that digit + the rest's
-        # match (group k + 1); the closing conditionals fail the scan where no slot matches, so finditer
-        # yields only the runs where something does
-        none_matched = "(?!)"
-        for k in range(len(digit_res), 0, -1):
-            none_matched = f"(?({k})|{none_matched})"
-        model.digit_scanner = re.compile(
-            r"\d(?<!\d\d)" + "".join(f"(?:(?=({r.pattern[2:]}))|)" for r in digit_res) + none_matched
-        )
+    model.digit_scanner = _digit_scanner([slots[i].pattern for i in model.digit_slots])
     model.lazy_slots = tuple(i for i, s in enumerate(slots) if s.starts in ("window", ""))
     scanned = set(model.literals)
     for slot in slots:
@@ -587,20 +642,20 @@ def _windowed(pattern: re.Pattern[str], text: str, windows: list[tuple[int, int]
             cur = lo = m.end()
 
 
-def _scan(lowered: str, model: _Model, present: set[str]
+def _scan(lowered: str, model: _Model, present: set[str], skip: _Skip
           ) -> tuple[dict[int, list[str]], dict[int, list[tuple[int, int]]]]:
     """``(slot -> matched texts, window slot -> start ranges)`` of one post, given its ``present`` literals.
 
     Every "literal" slot is tried where one of its gate literals starts, and only when a literal every
     match of it holds occurs; the "digits" slots where runs of digits start. A slot's matches are those
-    its ``finditer`` would give (non-overlapping, in text order).
+    its ``finditer`` would give (non-overlapping, in text order). Slots of ``skip.rules`` are left out.
     """
     slots = model.slots
-    always = model.always
-    tried = {lit: always[lit] for lit in present & model.always_keys}
+    always = skip.always
+    tried = {lit: always[lit] for lit in present & skip.always_keys}
     if present & model.checked_keys:
-        for lit in present & model.enliven_keys:
-            for slot in model.enliven[lit]:  # a live-tested slot whose live literal occurs
+        for lit in present & skip.enliven_keys:
+            for slot in skip.enliven[lit]:  # a live-tested slot whose live literal occurs
                 for gate in present.intersection(slots[slot].gate or ()):
                     runs = tried.get(gate, ())
                     if slot not in runs:
@@ -632,15 +687,15 @@ def _scan(lowered: str, model: _Model, present: set[str]
             for start in _starts(lowered, lit):
                 for slot in model.feeds[lit]:
                     windows[slot].append((start - slots[slot].reach[lit], start))
-    if model.digit_slots:
-        _digit_scan(lowered, model, found)
+    if skip.digit_slots:
+        _digit_scan(lowered, model, found, skip)
     return found, windows
 
 
-def _digit_scan(lowered: str, model: _Model, found: dict[int, list[str]]) -> None:
-    """The matches of the "digits" slots: tried where a run of digits starts."""
-    digit_slots = model.digit_slots
-    if model.digit_scanner is None:
+def _digit_scan(lowered: str, model: _Model, found: dict[int, list[str]], skip: _Skip) -> None:
+    """The matches of the "digits" slots (those ``skip`` keeps): tried where a run of digits starts."""
+    digit_slots = skip.digit_slots
+    if skip.digit_scanner is None:
         runs = [m.start() for m in _DIGIT_RUN_RE.finditer(lowered)]
         for slot in digit_slots:
             matched = [m.group() for m in _matches_at(model.slots[slot].pattern, lowered, runs)]
@@ -649,7 +704,7 @@ def _digit_scan(lowered: str, model: _Model, found: dict[int, list[str]]) -> Non
         return
     texts: list[list[str]] = [[] for _ in digit_slots]
     ends = [0] * len(digit_slots)
-    for m in model.digit_scanner.finditer(lowered):
+    for m in skip.digit_scanner.finditer(lowered):
         pos, groups, digit = m.start(), m.groups(), m.group()
         for k in compress(count(), groups):
             if pos >= ends[k]:
@@ -661,8 +716,10 @@ def _digit_scan(lowered: str, model: _Model, found: dict[int, list[str]]) -> Non
             found[slot] = matched
 
 
-def _rule_hits(text: str, model: _Model) -> dict[int, list[str]]:
-    """Rule index -> distinct matched terms (surface forms), in text order."""
+def _rule_hits(text: str, model: _Model, skip: _Skip | None = None) -> dict[int, list[str]]:
+    """Rule index -> distinct matched terms (surface forms), in text order; without the rules in ``skip``."""
+    if skip is None:
+        skip = model.no_skip
     hits: dict[int, list[str]] = {}
 
     def note(idx: int, term: str) -> None:
@@ -698,7 +755,7 @@ def _rule_hits(text: str, model: _Model) -> dict[int, list[str]]:
     for lit in model.multi_always:
         if lit in lowered:
             present.add(lit)
-    found, windows = _scan(lowered, model, present)
+    found, windows = _scan(lowered, model, present, skip)
     for slot, idx in model.prefix_slots:
         for term in found.pop(slot, ()):
             note(idx, term)
@@ -707,6 +764,10 @@ def _rule_hits(text: str, model: _Model) -> dict[int, list[str]]:
     active = {slot_rule[slot] for slot in found}
     active.update(slot_rule[slot] for slot in model.lazy_slots if slot_rule[slot] not in active
                   and (slots[slot].starts != "window" or slot in windows))
+    if skip.rules:
+        active -= skip.rules
+        for idx in skip.rules.intersection(hits):
+            del hits[idx]  # noted from words
     for idx in sorted(active):
         rule = model.rules[idx]
         if rule.gate is not None and present.isdisjoint(rule.gate):
@@ -838,7 +899,7 @@ def classify(text: str, lang: str, drugs: list[dict], offers: list[dict], contac
     _detector_signals(ev, model, text, drugs or [], offers or [], contacts or [], precursors or [], delivery)
     penalties = 0.0
     scores, tags, rule_info = ev.scores, ev.tags, model.rule_info
-    for idx, terms in _rule_hits(text, model).items():
+    for idx, terms in _rule_hits(text, model, _skip_for(model, tags)).items():
         cls, tag, weight, cap, label = rule_info[idx]
         total = weight * len(terms)
         total = max(total, cap) if weight < 0 else min(total, cap)
