@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import compress, filterfalse
 from pathlib import Path
 
 from nlp.lemmas import lemma
@@ -20,6 +21,8 @@ __all__ = ["find_precursors", "valid_cas", "precursor_table"]
 
 _DATA = Path(__file__).resolve().parent / "data" / "precursors.tsv"
 _TOKEN_RE = re.compile(r"[^\W_]+")
+# The complement of _TOKEN_RE, captured: split() alternates token, gap, token, ... (first/last token may be "").
+_SPLIT_RE = re.compile(r"([\W_]+)")
 _CYR_RE = re.compile(r"[а-яёіїєґ]", re.IGNORECASE)
 _UK_RE = re.compile(r"[іїєґ]", re.IGNORECASE)
 # Separators allowed inside one chemical name: "3,4-MDP-2-P", "4'-methyl", "N-(piperidin-4-yl)".
@@ -28,6 +31,8 @@ _GAP_RE = re.compile(r"[\s\-–,.'’()]{0,4}")
 # starts with a digit lets re skip straight to the digits of the text instead of trying every position.
 _CAS_RE = re.compile(r"(\d(?<![\d-]\d)\d{1,6})-(\d{2})-(\d)(?![\d-])")
 _CAS_FULL_RE = re.compile(r"\d{2,7}-\d{2}-\d")
+# The middle of every _CAS_RE match; led by a literal, so searching for it skips through the text quickly.
+_CAS_GATE_RE = re.compile(r"-\d{2}-")
 _MAX_TOKENS = 10
 _CAS_NEAR = 16  # characters between a name and "(CAS ...)" that still bind them
 _ENDINGS = tuple(
@@ -173,6 +178,90 @@ def _low(word: str) -> str:
     return word.lower().replace("ё", "е")
 
 
+# _can_start of every word seen, as two sets so that a post finds its candidate words in C.
+_STARTERS: set[str] = set()
+_NON_STARTERS: set[str] = set()
+_MAX_SEEN = 200_000
+
+
+def _learn(words: list[str]) -> None:
+    """Put each word of ``words`` not seen yet into _STARTERS or _NON_STARTERS."""
+    new = set(filterfalse(_NON_STARTERS.__contains__, filterfalse(_STARTERS.__contains__, words)))
+    if not new:
+        return
+    if len(_STARTERS) + len(_NON_STARTERS) + len(new) > _MAX_SEEN:
+        _STARTERS.clear()
+        _NON_STARTERS.clear()
+        new = set(words)
+    for word in new:
+        (_STARTERS if _can_start(word) else _NON_STARTERS).add(word)
+
+
+@lru_cache(maxsize=200_000)
+def _forms(word: str) -> tuple[str, str, str]:
+    """The three matching forms of a token: lower case, lemma, suffix-stripped stem."""
+    return _low(word), _lemma(word), _stem(word)
+
+
+def _name_hits(text: str, parts: list[str], lead: int, words: list[str], idx: _Index) -> list[dict]:
+    """Name hits: windows opened at the words some name can start with (in any form)."""
+    cursor = [0, 0]  # running sum: parts[cursor[0]] starts at offset cursor[1] (hits come in text order)
+
+    def start(k: int) -> int:
+        part = lead + 2 * k
+        if part < cursor[0]:
+            cursor[0] = cursor[1] = 0
+        cursor[1] += sum(map(len, parts[cursor[0] : part]))
+        cursor[0] = part
+        return cursor[1]
+
+    hits: list[dict] = []
+    resume = 0
+    n_words = len(words)
+    prefixes, exact_prefixes = idx.prefixes, idx.exact_prefixes
+    for i in compress(range(n_words), map(_STARTERS.__contains__, words)):
+        if i < resume:
+            continue  # inside the previous hit
+        if i > 0 and parts[lead + 2 * i - 1] in ("-", "‐"):
+            continue  # inside a longer chemical name: "1-бензил-4-пиперидон" is not 4-piperidone
+        # Walk right while the joined forms are still a prefix of some name (bounded by _MAX_TOKENS);
+        # joined[n - 1]: the joined lower-case, lemma and stem forms of the first n words.
+        joined: list[tuple[str, str, str]] = []
+        low_acc = lem_acc = stem_acc = ""
+        while len(joined) < _MAX_TOKENS and i + len(joined) < n_words:
+            k = i + len(joined)
+            if joined and not _GAP_RE.fullmatch(parts[lead + 2 * k - 1]):
+                break
+            low, lem, stem = _forms(words[k])
+            low_acc, lem_acc, stem_acc = low_acc + low, lem_acc + lem, stem_acc + stem
+            if not (
+                low_acc in prefixes
+                or lem_acc in prefixes
+                or stem_acc in prefixes
+                or tuple(words[i : k + 1]) in exact_prefixes
+            ):
+                break
+            joined.append((low_acc, lem_acc, stem_acc))
+        found: tuple[int, Precursor] | None = None
+        for n in range(len(joined), 0, -1):
+            low_acc, lem_acc, stem_acc = joined[n - 1]
+            entry = (
+                idx.exact.get(tuple(words[i : i + n]))
+                or idx.by_key.get(low_acc)
+                or idx.by_key.get(lem_acc)
+                or idx.by_stem.get(stem_acc)
+            )
+            if entry is not None:
+                found = (n, entry)
+                break
+        if found:
+            n, entry = found
+            last = i + n - 1
+            hits.append(_hit(entry, start(i), start(last) + len(words[last])))
+            resume = i + n
+    return hits
+
+
 def find_precursors(text: str) -> list[dict]:
     """Precursor mentions in ``text`` in order: ``{"name", "cas", "table", "start", "end"}``.
 
@@ -180,68 +269,23 @@ def find_precursors(text: str) -> list[dict]:
     Convention) or ``"watch"`` (INCB special surveillance list and nationally controlled chemicals).
     """
     idx = _index()
-    words = _TOKEN_RE.findall(text)  # no groups: the same strings as finditer, without match objects
-    # Only words some name can start with (in any form) open a window: usually none or a few per post.
-    candidates = [i for i, w in enumerate(words) if _can_start(w)]
-    toks = list(_TOKEN_RE.finditer(text)) if candidates else []  # offsets: only when a window opens
-    lems: dict[int, str] = {}
-    stems: dict[int, str] = {}
-
-    def lem(k: int) -> str:
-        if k not in lems:
-            lems[k] = _lemma(toks[k].group())
-        return lems[k]
-
-    def stm(k: int) -> str:
-        if k not in stems:
-            stems[k] = _stem(toks[k].group())
-        return stems[k]
-
+    parts = _SPLIT_RE.split(text)
+    lead = 0 if parts[0] else 2  # index in ``parts`` of the first token; token k is parts[lead + 2k]
+    words = parts[lead::2]  # the same strings as _TOKEN_RE.findall(text)
+    if words and not words[-1]:
+        words.pop()
+    _learn(words)
     hits: list[dict] = []
-    resume = 0
-    for i in candidates:
-        if i < resume:
-            continue  # inside the previous hit
-        if i > 0 and text[toks[i - 1].end() : toks[i].start()] in ("-", "‐"):
-            continue  # inside a longer chemical name: "1-бензил-4-пиперидон" is not 4-piperidone
-        # Walk right while the joined forms are still a prefix of some name (bounded by _MAX_TOKENS).
-        limit = 0
-        low_acc = lem_acc = stem_acc = ""
-        while limit < _MAX_TOKENS and i + limit < len(toks):
-            k = i + limit
-            if limit and not _GAP_RE.fullmatch(text[toks[k - 1].end() : toks[k].start()]):
-                break
-            low_acc, lem_acc, stem_acc = low_acc + _low(words[k]), lem_acc + lem(k), stem_acc + stm(k)
-            surface_prefix = tuple(words[i : k + 1])
-            if not (
-                low_acc in idx.prefixes
-                or lem_acc in idx.prefixes
-                or stem_acc in idx.prefixes
-                or surface_prefix in idx.exact_prefixes
-            ):
-                break
-            limit += 1
-        found: tuple[int, Precursor] | None = None
-        for n in range(limit, 0, -1):
-            surface = tuple(words[i : i + n])
-            entry = (
-                idx.exact.get(surface)
-                or idx.by_key.get("".join(_low(w) for w in words[i : i + n]))
-                or idx.by_key.get("".join(lem(k) for k in range(i, i + n)))
-                or idx.by_stem.get("".join(stm(k) for k in range(i, i + n)))
-            )
-            if entry is not None:
-                found = (n, entry)
-                break
-        if found:
-            n, entry = found
-            hits.append(_hit(entry, toks[i].start(), toks[i + n - 1].end()))
-            resume = i + n
-    for m in _CAS_RE.finditer(text):
-        cas = m.group()
-        entry = idx.by_cas.get(cas)
-        if entry is not None and valid_cas(cas):
-            hits.append(_hit(entry, m.start(), m.end()))
+    if not _STARTERS.isdisjoint(words):
+        hits = _name_hits(text, parts, lead, words, idx)
+    if _CAS_GATE_RE.search(text) is not None:
+        for m in _CAS_RE.finditer(text):
+            cas = m.group()
+            entry = idx.by_cas.get(cas)
+            if entry is not None and valid_cas(cas):
+                hits.append(_hit(entry, m.start(), m.end()))
+    if not hits:
+        return hits
     hits = [h for h in hits if not _near_excluded(text, h, idx)]
     # "BMK glycidate (CAS 41232-97-7)": an explicit CAS right after a generic name is the more specific hit.
     cas_hits = [h for h in hits if text[h["start"] : h["end"]] == h["cas"]]
