@@ -37,6 +37,7 @@ _SHOP_CONTACTS = frozenset(
 )
 _PAYMENTS = frozenset({"btc", "ltc", "eth", "trx", "xmr", "card", "qiwi", "yoomoney"})
 _get_substance = methodcaller("get", "substance")
+_NO_CAPS: dict[str, float] = {}  # never written
 
 
 @dataclass
@@ -798,7 +799,7 @@ def _rule_hits(text: str, model: _Model, skip: _Skip | None = None) -> dict[int,
 
 def _signal(ev: _Evidence, model: _Model, name: str, reason: str, count: float = 1.0,
             cap_name: str | None = None) -> None:
-    caps = model.signals.get(cap_name, {}) if cap_name else {}
+    caps = model.signals.get(cap_name, _NO_CAPS) if cap_name else _NO_CAPS
     scores, reasons = ev.scores, ev.reasons
     for cls, w in model.signal_weights.get(name, ()):
         value = w * count
