@@ -16,7 +16,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from nlp.quantities import DIGIT_RANGES, GAP, NUMBER, NUMBER_REST, literal_alternatives, parse_number
+from nlp.quantities import (
+    DIGIT_RANGES,
+    GAP,
+    NUMBER,
+    NUMBER_REST,
+    followed_by,
+    literal_alternatives,
+    parse_number,
+)
 
 DATA_DIR = Path(__file__).parent / "data"
 _SIGNS = "$€£₽₴₸₿"
@@ -102,9 +110,11 @@ def _price_res(data_dir: Path = DATA_DIR) -> tuple[re.Pattern[str], re.Pattern[s
     word_then_digit = (rf"(?:(?<=(?:от|по){blank}\d)(?<![^\W\d_](?:от|по){blank}\d)"
                        rf"|(?<=цена{blank}\d)(?<![^\W\d_]цена{blank}\d))")
     alt_w = rf"{after_digit}{word_then_digit}(?P<numw>{NUMBER_REST}){bare_end}"
-    alt23 = (rf"{after_digit}(?P<num2>{NUMBER_REST}){GAP}{mult.format(n=2)}{GAP}"
+    # A multiplier, sign or currency word follows the digits somewhere (see followed_by).
+    currency_next = followed_by(["k", "к", "тыс", *_SIGNS, *words])
+    alt23 = (rf"{after_digit}{currency_next}(?P<num2>{NUMBER_REST}){GAP}{mult.format(n=2)}{GAP}"
              rf"(?:(?P<sign2>{sign})|(?P<word2>{literal_alternatives(words)})(?![^\W\d_]))"
-             rf"|{after_digit}(?P<num3>{NUMBER_REST}){GAP}(?P<mult3>[kк])(?![^\W\d_])"
+             rf"|{after_digit}{followed_by(['k', 'к'])}(?P<num3>{NUMBER_REST}){GAP}(?P<mult3>[kк])(?![^\W\d_])"
              rf"|(?<=[-—–:=]){GAP}(?P<num4>{NUMBER}){bare_end})")
     main = re.compile(f"{head}{alt1}|(?P<numw>(?!))|{alt23}")  # numw never matches: same group numbers
     fast = re.compile(f"{head}{alt1}|{alt_w}|{alt23}")

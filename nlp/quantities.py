@@ -83,13 +83,37 @@ def literal_alternatives(tokens: list[str]) -> str:
     return f"(?=[{firsts}])(?:{'|'.join(re.escape(t) for t in tokens)})"
 
 
+# Every character a number, a fraction or the blank after them can hold.
+NUMBER_CHARS = r"[\d \u00a0\u202f.,/]"
+_RUN_BOUND = 20
+
+
+def followed_by(tokens: list[str]) -> str:
+    """A look-ahead: number characters, then the start (two characters at most) of one of ``tokens``.
+
+    Placed after a number's first digit, before a number that must be followed by one of ``tokens`` (a unit,
+    a currency), it holds wherever the full pattern can match, and fails after one pass over the digit run
+    where it cannot ("2500₽" is no quantity, "0,5 г" no price), before the number's alternatives and their
+    backtracking are tried. The lazy run stops at the first place a token can start.
+    """
+    starts = {t[:2] for t in tokens if t}
+    singles = {t for t in starts if len(t) == 1}
+    starts = {t for t in starts if len(t) == 1 or t[0] not in singles}  # "р" already covers "ру"
+    token = literal_alternatives(sorted(starts, key=lambda t: (-len(t), t)))
+    # Bounded, so that a long run of digits and blanks ("1 1 1 1 ...") costs each digit a fixed amount: a run
+    # longer than the bound passes (the full pattern decides there), which keeps the look-ahead necessary.
+    return f"(?={NUMBER_CHARS}{{0,{_RUN_BOUND}}}?{token}|{NUMBER_CHARS}{{{_RUN_BOUND}}})"
+
+
 @lru_cache(maxsize=4)
 def _quantity_re(data_dir: Path = DATA_DIR) -> re.Pattern[str]:
-    alts = literal_alternatives(sorted(units(data_dir), key=len, reverse=True))
+    tokens = sorted(units(data_dir), key=len, reverse=True)
+    alts = literal_alternatives(tokens)
     # (?P<num>fraction|NUMBER), fraction = \d(?<![\w.,/]\d)\d?/\d{1,2}, with their common first digit taken
     # out and written as ANY_DIGIT: re then scans for it with range tests instead of the digit category.
-    return re.compile(rf"(?P<num>{ANY_DIGIT}(?<![\w.,/]\d)(?:\d?/\d{{1,2}}|{NUMBER_REST})){GAP}"
-                      rf"(?P<unit>{alts})(?![^\W\d_])")
+    # The look-ahead after it: a unit follows the digits somewhere (see followed_by).
+    return re.compile(rf"(?P<num>{ANY_DIGIT}(?<![\w.,/]\d){followed_by(tokens)}"
+                      rf"(?:\d?/\d{{1,2}}|{NUMBER_REST})){GAP}(?P<unit>{alts})(?![^\W\d_])")
 
 
 def _reading(raw: str, token: str, data_dir: Path = DATA_DIR) -> tuple[float, str, float | None] | None:

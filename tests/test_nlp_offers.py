@@ -245,3 +245,18 @@ def test_any_digit_is_exactly_a_decimal_digit() -> None:
     for c in ["0", "9", "\u0660", "\u0969", "\uff15", "\U0001d7d3", "a", "₽", "\u00b2", "\u2460", "\U0001f600"]:
         assert (digit.fullmatch(c) is not None) == (re.fullmatch(r"\d", c) is not None), repr(c)
     assert [(q.value, q.unit) for q in find_quantities("\u0662\u0665 g, ５ мг")] == [(25.0, "g"), (5.0, "mg")]
+
+
+def test_number_look_ahead_keeps_long_numbers_and_stays_linear() -> None:
+    import time
+
+    # The unit can lie past the look-ahead's bound: the look-ahead passes, the full pattern decides.
+    text = "1 000 000 000 000 000 000 000 g"
+    (q,) = find_quantities(text)
+    assert (q.value, q.unit, q.start, q.end) == (1e21, "g", 0, len(text))
+    (p,) = find_prices("1 000 000 000 000 000 000 000 руб", "ru")
+    assert p.amount == 1e21
+    # Digit runs with blanks are bounded work per digit, not a scan to the end of the run per digit.
+    t0 = time.process_time()
+    assert find_quantities("1 " * 100_000) == [] and find_prices("1 " * 100_000, "ru") == []
+    assert time.process_time() - t0 < 5.0
