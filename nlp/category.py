@@ -173,7 +173,7 @@ def _required(items: Any, avoid: frozenset[str] = frozenset()) -> list[str] | No
             run = []
         sub: list[str] | None = None
         if op is _sre.SUBPATTERN:
-            sub = _required(av[-1])
+            sub = None if av[1] or av[2] else _required(av[-1])  # inline flags: no literal is certain
         elif op is _sre.BRANCH:
             alts = [_required(alt) for alt in av[1]]
             sub = [s for a in alts if a for s in a] if all(alts) else None
@@ -220,7 +220,7 @@ def _window_plan(pattern: str) -> tuple[int, dict[str, int]] | None:
     """
     parsed = _sre_parse.parse(pattern)
     low, high = parsed.getwidth()
-    if low < 1 or high > _MAX_WINDOW or _looks_ahead(parsed):
+    if low < 1 or high > _MAX_WINDOW or parsed.state.flags & ~re.UNICODE or _looks_ahead(parsed):
         return None
     alts = parsed.data[0][1][1] if len(parsed.data) == 1 and parsed.data[0][0] is _sre.BRANCH else [parsed]
     reach: dict[str, int] = {}
@@ -387,7 +387,8 @@ def _digit_scanner(patterns: list[re.Pattern[str]]) -> re.Pattern[str] | None:
     yields only the runs where something does.
     """
     if not patterns or not all(
-        r.pattern.startswith("\\d") and not r.groups and _sre_parse.parse(r.pattern[2:]).getwidth()[0] for r in patterns
+        r.pattern.startswith(_DIGIT_LED) and not r.groups and _sre_parse.parse(r.pattern[2:]).getwidth()[0]
+        for r in patterns
     ):
         return None
     none_matched = "(?!)"
@@ -440,7 +441,8 @@ def _plan_scan(model: _Model) -> None:
             if not starts and (plan := _window_plan(pattern.pattern)) is not None:
                 slot.starts, (slot.width, slot.reach) = "window", plan
             elif starts == "literal":
-                need = _required(_sre_parse.parse(pattern.pattern), frozenset(gate or ()))
+                parsed = _sre_parse.parse(pattern.pattern)
+                need = None if parsed.state.flags & ~re.UNICODE else _required(parsed, frozenset(gate or ()))
                 # worth a test only when it is not one of the gate literals and never a single character
                 if need and min(map(len, need)) >= 2 and not set(need) <= set(gate or ()):
                     slot.live = tuple(dict.fromkeys(need))
