@@ -425,7 +425,9 @@ _HOMOGLYPHS = str.maketrans("аеорсухкіАВЕКМНОРСТХ", "aeopcyx
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 
 
+@lru_cache(maxsize=_VALIDATOR_CACHE)
 def _tg_handle(name: str) -> str | None:
+    """``@handle`` for a Telegram username as written (homoglyphs folded), None if it is not one (cached)."""
     if _CYRILLIC.search(name):
         if not re.search(r"[A-Za-z]", name):
             return None  # an all-Cyrillic word is a word, not a disguised handle
