@@ -238,6 +238,7 @@ def _fold_runs(text: str, matches: list[re.Match[str]]) -> str:
 
 _ONE = array("I", [1]).tobytes()
 _THREE_ONES = _ONE * 3
+_MAX_TRIPLES = 16  # one-character word triples looked at in Python before leaving it to the regex
 
 
 def _may_split_letters(parts: list[str]) -> bool:
@@ -251,13 +252,15 @@ def _may_split_letters(parts: list[str]) -> bool:
     lengths = array("I", map(len, words)).tobytes()
     size = len(_ONE)
     pos = lengths.find(_THREE_ONES)
-    while pos >= 0:
+    for _ in range(_MAX_TRIPLES):
+        if pos < 0:
+            return False
         k, misaligned = divmod(pos, size)
         if (not misaligned and not any(w.isdecimal() for w in words[k : k + 3])
                 and len(parts[2 * k + 1]) <= 2 and len(parts[2 * k + 3]) <= 2):
             return True
         pos = lengths.find(_THREE_ONES, pos + 1)
-    return False
+    return pos >= 0  # many one-character words ("1.2.3.4..."): let the regex decide, in linear time
 
 
 def _join_split_letters(text: str, index: list[int] | None, keep: Callable[[str], bool] | None,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from nlp.components import shared_lexicon
@@ -73,3 +75,50 @@ def test_combining_mark_is_composed() -> None:
     norm = normalize("и\u0306од")  # и + combining breve
     assert norm.text == "йод"
     assert norm.span(0, 3) == (0, 4)
+
+
+def _random_texts(seed: int, count: int) -> list[str]:
+    import random
+
+    rng = random.Random(seed)
+    pieces = ["м", "е", "ф", "a", "b", "1", "2", "²", "мeф", "qiwi", "меф", "kрасный", "x", "з", "ab", "аб", "_",
+              " ", "  ", ".", "-", ". ", "*", "|", "\n", ",", "@", "мефa", "ab-вг", "a1b"]
+    return ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 40))) for _ in range(count)]
+
+
+def test_split_letter_gate_never_hides_a_run() -> None:
+    """The word-split gate says "no run" only when the split-letter regex finds none."""
+    from nlp import normalize as nz
+
+    texts = _random_texts(1, 4000) + ["м е ф", "1 2 3", "а 1 б в г", "x.y.z", "м  е  ф", "м   е ф", "² ² ²"]
+    for text in texts:
+        parts = nz._WORD_SPLIT.split(text)
+        assert parts == re.split(r"([\W_]+)", text)
+        if nz._SPLIT_LETTERS.search(text) is not None:
+            assert nz._may_split_letters(parts), text
+    assert not nz._may_split_letters(nz._WORD_SPLIT.split("1 2 3 в городе"))
+
+
+def test_normalized_parts_split_the_normalised_text(knows) -> None:
+    for text in ["продам мeф 2500₽", "есть м е ф и м.е.ф", "", "  -- ", "p@ss m3th"]:
+        norm = normalize(text, knows)
+        assert norm.parts is None or norm.parts == re.split(r"([\W_]+)", norm.text)
+
+
+def test_mixed_words_found_from_latin_runs_as_from_letter_pairs() -> None:
+    """_fold_mixed visits the Latin runs; the words it folds are those holding a Latin/Cyrillic letter pair."""
+    from nlp import normalize as nz
+
+    def by_pairs(text: str) -> str:
+        out, last = [], 0
+        for m in nz._MIXED_PAIR.finditer(text):
+            start, end = nz._word_at(text, m.start())
+            if m.start() < last or start < last:
+                continue
+            out += [text[last:start], nz._fold_word(text[start:end])]
+            last = end
+        return "".join([*out, text[last:]]) if out else text
+
+    for text in _random_texts(2, 4000) + ["мeф", "aмb", "ab мe cd", "kрасный a"]:
+        low = text.lower()
+        assert nz._fold_mixed(low) == by_pairs(low), low
