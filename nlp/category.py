@@ -352,7 +352,9 @@ def _model() -> _Model:
                 for key in {words[0].lower().replace("ё", "е"), _lem(words[0])}:
                     model.single.setdefault(key, []).append(idx)
             elif words:
-                for phrase in {tuple(w.lower().replace("ё", "е") for w in words), tuple(_lem(w) for w in words)}:
+                # dict.fromkeys, not a set: a fixed order (surface form, then lemmas) whatever the hash seed
+                for phrase in dict.fromkeys((tuple(w.lower().replace("ё", "е") for w in words),
+                                             tuple(_lem(w) for w in words))):
                     model.phrases.setdefault(phrase[0], []).append((phrase, idx))
         prefixes = spec.get("prefixes", [])
         if prefixes:
@@ -517,7 +519,9 @@ def _word_info(word: str) -> _WordInfo:
     single = model.single
     keyed = low in single or lem in single or low in model.phrases or lem in model.phrases
     rules = tuple({*single.get(low, ()), *single.get(lem, ())})
-    phrases = tuple(pair for first in {low, lem} for pair in model.phrases.get(first, ()))
+    # the surface form's phrases first, then the lemma's: the same order in every process (a set of the
+    # two strings would follow the hash seed, and with it the order of reasons when two phrases match)
+    phrases = tuple(pair for first in dict.fromkeys((low, lem)) for pair in model.phrases.get(first, ()))
     return low, lem, keyed, rules, phrases, frozenset(phrase[1] for phrase, _ in phrases)
 
 

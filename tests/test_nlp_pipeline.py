@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from spacy.language import Language
 
@@ -78,3 +84,23 @@ def test_tokenizer_splits_on_whitespace_only_and_keeps_the_text(pipeline: Langua
         assert doc.text == text
         assert all(not t.text.strip() or not any(ch.isspace() for ch in t.text) for t in doc)
     assert [t.text for t in pipeline.make_doc("мука,соль (1г)-2500₽")] == ["мука,соль", "(1г)-2500₽"]
+
+
+def test_output_does_not_depend_on_the_hash_seed(tmp_path: Path) -> None:
+    """Set iteration order follows PYTHONHASHSEED; no output (reasons order included) may depend on it."""
+    script = (
+        "import json, sys\n"
+        "from nlp.api import Extractor\n"
+        "recs = [json.loads(l) for l in open(sys.argv[1], encoding='utf-8') if l.strip()]\n"
+        "out = Extractor().extract_batch([{'id': r['id'], 'text': r['text']} for r in recs])\n"
+        "print(json.dumps(out, ensure_ascii=False, sort_keys=True))\n"
+    )
+    labelled = Path(__file__).parent / "data" / "nlp_labelled.jsonl"
+    outputs = []
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        run = subprocess.run([sys.executable, "-c", script, str(labelled)], capture_output=True, text=True,
+                             env=env, timeout=300, check=True)
+        outputs.append(json.loads(run.stdout))
+    assert len(outputs[0]) >= 400
+    assert outputs[0] == outputs[1]
