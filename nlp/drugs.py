@@ -33,7 +33,7 @@ _WINDOW = 3
 _FORM_WINDOW = 4
 _KEY = re.compile(r"[\W_]+")
 _WORD = re.compile(r"[^\W_]+")
-_SEPARATORS = re.compile(r"([\W_]+)")  # the complement of _WORD, captured: split() alternates words and gaps
+_SEPARATORS = re.compile(r"([\W_][\W_]*)")  # the complement of _WORD, captured: split() alternates words and gaps
 _CYR = re.compile(r"[а-яёіїєґ]")
 # A number with a unit or a currency nearby: enough context for ambiguous slang.
 _CONTEXT_RE = re.compile(

@@ -38,7 +38,8 @@ _LEET_LAT = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a
 _LEET_CYR = {"0": "о", "1": "і", "3": "е", "4": "ч", "6": "б", "@": "а", "$": "ѕ"}
 
 _LATIN = re.compile(r"[a-z]")
-_LATIN_RUN = re.compile(r"[a-z]+")
+# "x[x]*" rather than "x+": a pattern led by a plain character class lets re skip to candidate characters.
+_LATIN_RUN = re.compile(r"[a-z][a-z]*")
 _CYRILLIC = re.compile(r"[а-яёіїєґѕјԁ]")
 # A Latin letter next to a Cyrillic one: the cheap, linear test for a mixed-script word.
 _MIXED_PAIR = re.compile(r"[a-z][а-яёіїєґѕјԁ]|[а-яёіїєґѕјԁ][a-z]")
@@ -51,7 +52,7 @@ _SPLIT_LETTERS = re.compile(r"(?<![^\W_])[^\W\d_](?:[ .\-_*·•/|]{1,2}[^\W\d_]
 _SEPARATORS = frozenset(" .-_*·•/|")
 # Words ([^\W_]+ runs) and the gaps between them: split() with this captured complement alternates
 # word, gap, word, ... (the first and last word may be empty).
-_WORD_SPLIT = re.compile(r"([\W_]+)")
+_WORD_SPLIT = re.compile(r"([\W_][\W_]*)")  # written so that re skips to the separators
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,7 @@ __all__ = ["find_precursors", "valid_cas", "precursor_table"]
 _DATA = Path(__file__).resolve().parent / "data" / "precursors.tsv"
 _TOKEN_RE = re.compile(r"[^\W_]+")
 # The complement of _TOKEN_RE, captured: split() alternates token, gap, token, ... (first/last token may be "").
-_SPLIT_RE = re.compile(r"([\W_]+)")
+_SPLIT_RE = re.compile(r"([\W_][\W_]*)")  # led by a plain class: re skips to the separators
 _CYR_RE = re.compile(r"[а-яёіїєґ]", re.IGNORECASE)
 _UK_RE = re.compile(r"[іїєґ]", re.IGNORECASE)
 # Separators allowed inside one chemical name: "3,4-MDP-2-P", "4'-methyl", "N-(piperidin-4-yl)".
