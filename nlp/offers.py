@@ -82,18 +82,11 @@ def bind_offers(text: str, drugs: list[dict[str, Any]], quantities: list[Quantit
     n_masses, n_counts, n_drugs = len(masses), len(counts), len(drugs)
     only_mass = masses[0] if n_masses == 1 and len(prices) == 1 else None
     usd_per_unit = rates()["usd_per_unit"]
-    wage_words = _wage_low_re()
-    low = text.lower() if _NOT_SAFE_RE.search(text) is None else None
-    maybe_wage = low is None or wage_words.search(low) is not None
     offers: list[dict[str, Any]] = []
     for price in prices[:MAX_OFFERS]:
+        if _is_wage(text, price):
+            continue
         p_start, p_end = price.start, price.end
-        if maybe_wage:
-            if low is None:
-                if _is_wage(text, price):
-                    continue
-            elif wage_words.search(low, max(0, p_start - _WAGE_WINDOW), p_end + _WAGE_WINDOW) is not None:
-                continue
         k = bisect_right(seg_starts, p_start)  # the price's segment is k - 1
         seg_lo = seg_starts[k - 1] if k else _BEFORE_TEXT
         qty = None
@@ -222,26 +215,18 @@ def _wage_re() -> re.Pattern[str]:
 
 
 @lru_cache(maxsize=1)
-def _wage_words() -> tuple[str, ...]:
-    return tuple(w.lower() for w in _wage_file_words())
-
-
-@lru_cache(maxsize=1)
 def _wage_low_re() -> re.Pattern[str]:
     """The wage words, lower-cased, case-sensitive: for lower-cased text made of :data:`_NOT_SAFE_RE`'s
     complement (see there), a match in a window is exactly a match of :func:`_wage_re` in the original."""
-    return re.compile("|".join(re.escape(w) for w in _wage_words()))
+    return re.compile("|".join(re.escape(w.lower()) for w in _wage_file_words()))
 
 
-# ASCII and basic Cyrillic: for text made only of these characters, a case-insensitive match of the wage
-# words is exactly a substring test on lower-cased text (str.lower maps each of them to one character,
-# and none of them has another case-insensitive equivalent in this range: ſ, K, ı, ᲀ ... lie outside).
-_NOT_PLAIN_RE = re.compile(r"[^\x00-\x7f\u0400-\u04ff]")
-# The same plus characters without case (Latin-1 punctuation but the micro sign, ×, ÷, general punctuation,
-# currency signs, arrows, technical and box-drawing symbols, dingbats, variation selectors, emoji): each
-# lower-cases to itself and matches no ASCII or Cyrillic letter case-insensitively (tests check every one),
-# so lower-casing such text keeps every offset and a case-sensitive search of the lower-cased wage words
-# in it finds what the case-insensitive regex finds in the original.
+# ASCII, basic Cyrillic and characters without case (Latin-1 punctuation but the micro sign, ×, ÷, general
+# punctuation, currency signs, arrows, technical and box-drawing symbols, dingbats, variation selectors,
+# emoji). str.lower maps each to one character, and none has a case-insensitive equivalent among them other
+# than its own lower/upper case (ſ, K, ı, ᲀ ... lie outside; tests check every one): lower-casing text made
+# of them keeps every offset, and a case-sensitive search of the lower-cased wage words in it finds what the
+# case-insensitive regex finds in the original.
 _NOT_SAFE_RE = re.compile(r"[^\x00-\x7f\u00a0-\u00b4\u00b6-\u00bf\u00d7\u00f7\u0400-\u04ff\u2000-\u206f"
                           r"\u20a0-\u20cf\u2190-\u23ff\u2500-\u27bf\u2b00-\u2bff\ufe00-\ufe0f"
                           r"\U0001f000-\U0001faff]")
@@ -251,9 +236,8 @@ def _is_wage(text: str, price: Price) -> bool:
     """An amount next to wage words ("ЗП до 5000₽", "$2000/week") is pay, not a drug price."""
     start, end = max(0, price.start - _WAGE_WINDOW), price.end + _WAGE_WINDOW
     window = text[start:end]
-    if _NOT_PLAIN_RE.search(window) is None:  # the common case: a few substring tests, no regex pass
-        low = window.lower()
-        return any(word in low for word in _wage_words())
+    if _NOT_SAFE_RE.search(window) is None:  # the common case: one case-sensitive search, lower-cased
+        return _wage_low_re().search(window.lower()) is not None
     return _wage_re().search(text, start, end) is not None
 
 
