@@ -109,15 +109,17 @@ def _price_res(data_dir: Path = DATA_DIR) -> tuple[re.Pattern[str], re.Pattern[s
     blank = r"[ \u00a0\u202f]"
     word_then_digit = (rf"(?:(?<=(?:от|по){blank}\d)(?<![^\W\d_](?:от|по){blank}\d)"
                        rf"|(?<=цена{blank}\d)(?<![^\W\d_]цена{blank}\d))")
-    alt_w = rf"{after_digit}{word_then_digit}(?P<numw>{NUMBER_REST}){bare_end}"
-    # A multiplier, sign or currency word follows the digits somewhere (see followed_by).
+    alt_w = rf"{word_then_digit}(?P<numw>{NUMBER_REST}){bare_end}"
+    # A multiplier, sign or currency word follows the digits somewhere (see followed_by); it covers 3's "k".
     currency_next = followed_by(["k", "к", "тыс", *_SIGNS, *words])
-    alt23 = (rf"{after_digit}{currency_next}(?P<num2>{NUMBER_REST}){GAP}{mult.format(n=2)}{GAP}"
-             rf"(?:(?P<sign2>{sign})|(?P<word2>{literal_alternatives(words)})(?![^\W\d_]))"
-             rf"|{after_digit}{followed_by(['k', 'к'])}(?P<num3>{NUMBER_REST}){GAP}(?P<mult3>[kк])(?![^\W\d_])"
-             rf"|(?<=[-—–:=]){GAP}(?P<num4>{NUMBER}){bare_end})")
-    main = re.compile(f"{head}{alt1}|(?P<numw>(?!))|{alt23}")  # numw never matches: same group numbers
-    fast = re.compile(f"{head}{alt1}|{alt_w}|{alt23}")
+    alt2 = (rf"(?P<num2>{NUMBER_REST}){GAP}{mult.format(n=2)}{GAP}"
+            rf"(?:(?P<sign2>{sign})|(?P<word2>{literal_alternatives(words)})(?![^\W\d_]))")
+    alt3 = rf"(?P<num3>{NUMBER_REST}){GAP}(?P<mult3>[kк])(?![^\W\d_])"
+    alt4 = rf"(?<=[-—–:=]){GAP}(?P<num4>{NUMBER}){bare_end}"
+    # The digit alternatives share their look-behind and look-ahead: A(?:X|Y) matches as AX|AY does when A
+    # takes no characters, and a digit that starts no number is then turned away once, not once each.
+    main = re.compile(rf"{head}{alt1}|{after_digit}(?:(?P<numw>(?!))|{currency_next}(?:{alt2}|{alt3}))|{alt4})")
+    fast = re.compile(rf"{head}{alt1}|{after_digit}(?:{alt_w}|{currency_next}(?:{alt2}|{alt3}))|{alt4})")
     # "от"/"по"/"цена" not after a letter: the look-behind sits after the word (same places) so that the
     # regex starts with the words' first letters.
     word = re.compile(rf"(?:от(?<![^\W\d_]от)|по(?<![^\W\d_]по)|цена(?<![^\W\d_]цена)){GAP}"
