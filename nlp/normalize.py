@@ -83,7 +83,10 @@ def _char_level(text: str) -> tuple[str, list[int] | None]:
     if text.isascii():
         return text.lower(), None
     low = text.lower()
-    if len(low) == len(text) and unicodedata.is_normalized("NFKC", low) and not _INVISIBLE_RE.search(low):
+    # isprintable() is one fast C pass and False for every invisible character except the variation selectors
+    # (and for line breaks, tabs and no-break spaces, where the regex decides).
+    if len(low) == len(text) and unicodedata.is_normalized("NFKC", low) and (
+            (low.isprintable() and "\ufe0f" not in low and "\ufe0e" not in low) or not _INVISIBLE_RE.search(low)):
         return low, None
     out: list[str] = []
     index: list[int] = []
@@ -165,8 +168,8 @@ def _fold_mixed(text: str) -> str:
     Such a pair borders a run of Latin letters, so only the (few, in Cyrillic text) Latin runs are visited:
     a run with a Cyrillic letter right before or after it lies in a mixed word.
     """
-    if not (_LATIN.search(text) and _CYRILLIC.search(text)):
-        return text
+    if text.isascii() or not _CYRILLIC.search(text):
+        return text  # (no Latin run: the loop below finds nothing either)
     pieces: list[str] = []
     last = 0
     cyrillic_at = _CYRILLIC.match
@@ -246,13 +249,17 @@ def _may_split_letters(parts: list[str]) -> bool:
     """False when ``_SPLIT_LETTERS`` cannot match ``parts`` (a ``_WORD_SPLIT`` split): a match is three or
     more consecutive one-letter words (not digits) with gaps of one or two characters.
 
-    Three one-character words in a row are found as a byte pattern in the array of word lengths (one C
-    pass); only those triples are looked at in Python.
+    Three one-character words in a row are found as a byte pattern in the word lengths packed into bytes
+    (one C pass; an unsigned int array when a word is too long for a byte); only those triples are looked
+    at in Python.
     """
     words = parts[::2]
-    lengths = array("I", map(len, words)).tobytes()
-    size = len(_ONE)
-    pos = lengths.find(_THREE_ONES)
+    try:
+        lengths, size = bytes(map(len, words)), 1
+    except ValueError:  # a word of 256 characters or more
+        lengths, size = array("I", map(len, words)).tobytes(), len(_ONE)
+    three_ones = b"\x01\x01\x01" if size == 1 else _THREE_ONES
+    pos = lengths.find(three_ones)
     for _ in range(_MAX_TRIPLES):
         if pos < 0:
             return False
@@ -260,7 +267,7 @@ def _may_split_letters(parts: list[str]) -> bool:
         if (not misaligned and not any(w.isdecimal() for w in words[k : k + 3])
                 and len(parts[2 * k + 1]) <= 2 and len(parts[2 * k + 3]) <= 2):
             return True
-        pos = lengths.find(_THREE_ONES, pos + 1)
+        pos = lengths.find(three_ones, pos + 1)
     return pos >= 0  # many one-character words ("1.2.3.4..."): let the regex decide, in linear time
 
 

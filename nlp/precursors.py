@@ -178,23 +178,24 @@ def _low(word: str) -> str:
     return word.lower().replace("ё", "е")
 
 
-# _can_start of every word seen, as two sets so that a post finds its candidate words in C.
+# Every word seen (value: _can_start) and the starters among them, so that a post finds its candidate
+# words in C.
+_SEEN: set[str] = set()
 _STARTERS: set[str] = set()
-_NON_STARTERS: set[str] = set()
 _MAX_SEEN = 200_000
 
 
 def _learn(words: list[str]) -> None:
-    """Put each word of ``words`` not seen yet into _STARTERS or _NON_STARTERS."""
-    new = set(filterfalse(_NON_STARTERS.__contains__, filterfalse(_STARTERS.__contains__, words)))
+    """Record each word of ``words`` not seen yet, adding the ones a name can start with to _STARTERS."""
+    new = set(filterfalse(_SEEN.__contains__, words))
     if not new:
         return
-    if len(_STARTERS) + len(_NON_STARTERS) + len(new) > _MAX_SEEN:
+    if len(_SEEN) + len(new) > _MAX_SEEN:
+        _SEEN.clear()
         _STARTERS.clear()
-        _NON_STARTERS.clear()
         new = set(words)
-    for word in new:
-        (_STARTERS if _can_start(word) else _NON_STARTERS).add(word)
+    _SEEN.update(new)
+    _STARTERS.update(filter(_can_start, new))
 
 
 @lru_cache(maxsize=200_000)

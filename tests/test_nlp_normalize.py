@@ -90,7 +90,8 @@ def test_split_letter_gate_never_hides_a_run() -> None:
     """The word-split gate says "no run" only when the split-letter regex finds none."""
     from nlp import normalize as nz
 
-    texts = _random_texts(1, 4000) + ["м е ф", "1 2 3", "а 1 б в г", "x.y.z", "м  е  ф", "м   е ф", "² ² ²"]
+    texts = _random_texts(1, 4000) + ["м е ф", "1 2 3", "а 1 б в г", "x.y.z", "м  е  ф", "м   е ф", "² ² ²",
+                                      "x" * 300 + " м е ф " + "y" * 70_000, "1 " * 100 + "м е ф"]
     for text in texts:
         parts = nz._WORD_SPLIT.split(text)
         assert parts == re.split(r"([\W_]+)", text)
