@@ -212,7 +212,11 @@ _MAX_RECS = 200_000  # word records kept per language before the memo starts afr
 
 
 class _LangMemo:
-    """Word records of one language plus the sets that let a post pick its interesting words in C."""
+    """Word records of one language plus the sets that let a post pick its interesting words in C.
+
+    Never cleared in place: a full memo is replaced by a new one, so a post being matched in another
+    thread keeps a consistent memo; a word's record is stored after its set memberships.
+    """
 
     __slots__ = ("recs", "starters", "context", "formy", "near")
 
@@ -224,7 +228,7 @@ class _LangMemo:
         self.near: set[str] = set()  # words that are (by surface or lemma) some entry's neighbour word
 
     def add(self, words: Any, lang: str, lex: DrugLexicon) -> None:
-        """Compute the records of ``words`` (not yet known); clears the memo first when it is full."""
+        """Compute and store the records of ``words`` (words not known yet)."""
         recs = self.recs
         context_words = lex.context_words
         forms = lex.forms
@@ -233,7 +237,6 @@ class _LangMemo:
             lk = _lemma_key(word, lang)
             ctx = word in context_words or lk in context_words
             form = forms.get(word) or forms.get(lk)
-            recs[word] = (*info, lk, ctx, form)
             if single is not None or is_first or glued is not None:
                 self.starters.add(word)
             if ctx:
@@ -242,13 +245,7 @@ class _LangMemo:
                 self.formy.add(word)
             if word in lex.near_words or lk in lex.near_words:
                 self.near.add(word)
-
-    def clear(self) -> None:
-        self.recs.clear()
-        self.starters.clear()
-        self.context.clear()
-        self.formy.clear()
-        self.near.clear()
+            recs[word] = (*info, lk, ctx, form)
 
 
 class _Words:
@@ -308,8 +305,9 @@ def find_drugs(original: str, norm: Normalized, lex: DrugLexicon, lang: str = ""
     recs = memo.recs
     new = set(filterfalse(recs.__contains__, words))
     if new:
-        if len(recs) + len(new) > _MAX_RECS:
-            memo.clear()
+        if len(recs) + len(new) > _MAX_RECS:  # full: start afresh (bounded memory)
+            memo = lex.memos[lang] = _LangMemo()
+            recs = memo.recs
             new = set(words)
         memo.add(new, lang, lex)
     get = recs.__getitem__  # every word of this post has a record now

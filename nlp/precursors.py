@@ -178,24 +178,24 @@ def _low(word: str) -> str:
     return word.lower().replace("ё", "е")
 
 
-# Every word seen (value: _can_start) and the starters among them, so that a post finds its candidate
-# words in C.
-_SEEN: set[str] = set()
-_STARTERS: set[str] = set()
+# Every word seen and the ones among them a name can start with (_can_start), so that a post finds its
+# candidate words in C. Replaced, never cleared, when full: a post in another thread keeps its pair.
+_MEMO: tuple[set[str], set[str]] = (set(), set())
 _MAX_SEEN = 200_000
 
 
-def _learn(words: list[str]) -> None:
-    """Record each word of ``words`` not seen yet, adding the ones a name can start with to _STARTERS."""
-    new = set(filterfalse(_SEEN.__contains__, words))
-    if not new:
-        return
-    if len(_SEEN) + len(new) > _MAX_SEEN:
-        _SEEN.clear()
-        _STARTERS.clear()
-        new = set(words)
-    _SEEN.update(new)
-    _STARTERS.update(filter(_can_start, new))
+def _learn(words: list[str]) -> set[str]:
+    """Record the words of ``words`` not seen yet; returns the starter set that now covers all of them."""
+    global _MEMO
+    seen, starters = _MEMO
+    new = set(filterfalse(seen.__contains__, words))
+    if new:
+        if len(seen) + len(new) > _MAX_SEEN:
+            seen, starters = _MEMO = (set(), set())
+            new = set(words)
+        starters.update(filter(_can_start, new))  # before ``seen``: a seen word's membership is settled
+        seen.update(new)
+    return starters
 
 
 @lru_cache(maxsize=200_000)
@@ -204,7 +204,7 @@ def _forms(word: str) -> tuple[str, str, str]:
     return _low(word), _lemma(word), _stem(word)
 
 
-def _name_hits(text: str, parts: list[str], lead: int, words: list[str], idx: _Index) -> list[dict]:
+def _name_hits(parts: list[str], lead: int, words: list[str], starters: set[str], idx: _Index) -> list[dict]:
     """Name hits: windows opened at the words some name can start with (in any form)."""
     cursor = [0, 0]  # running sum: parts[cursor[0]] starts at offset cursor[1] (hits come in text order)
 
@@ -220,7 +220,7 @@ def _name_hits(text: str, parts: list[str], lead: int, words: list[str], idx: _I
     resume = 0
     n_words = len(words)
     prefixes, exact_prefixes = idx.prefixes, idx.exact_prefixes
-    for i in compress(range(n_words), map(_STARTERS.__contains__, words)):
+    for i in compress(range(n_words), map(starters.__contains__, words)):
         if i < resume:
             continue  # inside the previous hit
         if i > 0 and parts[lead + 2 * i - 1] in ("-", "‐"):
@@ -275,10 +275,10 @@ def find_precursors(text: str) -> list[dict]:
     words = parts[lead::2]  # the same strings as _TOKEN_RE.findall(text)
     if words and not words[-1]:
         words.pop()
-    _learn(words)
+    starters = _learn(words)
     hits: list[dict] = []
-    if not _STARTERS.isdisjoint(words):
-        hits = _name_hits(text, parts, lead, words, idx)
+    if not starters.isdisjoint(words):
+        hits = _name_hits(parts, lead, words, starters, idx)
     if _CAS_GATE_RE.search(text) is not None:
         for m in _CAS_RE.finditer(text):
             cas = m.group()

@@ -293,3 +293,49 @@ def test_more_slang_and_brands(extractor: Extractor, text: str, substance: str, 
 )
 def test_more_slang_false_positive_guards(extractor: Extractor, text: str) -> None:
     assert _drugs(extractor, text) == []
+
+
+_MEMO_TEXTS = [
+    "Продам меф кристаллы 2г - 4500₽, шишки и бошки, гашиш 5г",
+    "альфа пвп 1г, соль 0.5 г, доставка по городу",
+    "mdma crystals 2g, xtc pills Tesla 10 tabs, weed buds",
+    "asaprockymdma 1g, 250ug lsd blotter",
+    "продам ❄️ 1г и 💊 экстази",
+]
+
+
+def _find_all(tail: str = "", lang: str = "ru") -> list[list[dict[str, Any]]]:
+    from nlp.drugs import find_drugs
+    from nlp.normalize import normalize
+
+    lex = shared_lexicon()
+    return [find_drugs(t + tail, normalize(t + tail, lex.knows, lex.prefixes), lex, lang) for t in _MEMO_TEXTS]
+
+
+def test_word_memo_starts_afresh_when_full(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Per-word records are bounded: a full memo is replaced, and matching goes on with the same results."""
+    import uuid
+
+    from nlp import drugs
+
+    expected = _find_all(" zq" + uuid.uuid4().hex)  # a word no memo has seen yet, after the mentions
+    assert any(expected)
+    monkeypatch.setattr(drugs, "_MAX_RECS", 5)
+    first = shared_lexicon().memos["ru"]
+    assert _find_all(" zq" + uuid.uuid4().hex) == expected
+    memo = shared_lexicon().memos["ru"]
+    assert memo is not first
+    assert len(memo.recs) <= max(len(set(drugs._Words(t.lower()).words)) for t in _MEMO_TEXTS) + 6
+
+
+def test_words_reused_from_the_normaliser_give_the_same_mentions() -> None:
+    """find_drugs reads Normalized.parts when the normaliser made them and splits the text itself otherwise."""
+    from nlp.drugs import find_drugs
+    from nlp.normalize import Normalized, normalize
+
+    lex = shared_lexicon()
+    for text in _MEMO_TEXTS:
+        norm = normalize(text, lex.knows, lex.prefixes)
+        assert norm.parts is not None
+        bare = Normalized(norm.text, norm.original_length, norm.index)
+        assert find_drugs(text, bare, lex, "ru") == find_drugs(text, norm, lex, "ru")

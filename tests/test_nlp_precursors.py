@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import re
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -184,3 +185,16 @@ def test_lower_case_p2p_is_peer_to_peer() -> None:
 def test_npp_near_steroid_words_is_nandrolone_not_the_fentanyl_precursor() -> None:
     assert find_precursors("Cerberus Pharma Nandrotest Testosterone NPP 100mg/ml") == []
     assert [h["name"] for h in find_precursors("NPP и ANPP оптом")] == ["npp", "4-anpp"]
+
+
+def test_word_memo_starts_afresh_when_full(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The per-word starter memo is bounded: when full it is replaced, and the hits stay the same."""
+    texts = ["Продаём сафрол и 1-фенил-2-нитропропен, CAS 94-59-7", "P-2-P and BMK glycidate (CAS 41232-97-7)",
+             "ацетон, толуол, серная кислота оптом"]
+    expected = [find_precursors(t + " zq" + uuid.uuid4().hex) for t in texts]  # new words after the names
+    assert all(expected)
+    monkeypatch.setattr(precursors, "_MAX_SEEN", 4)
+    first = precursors._MEMO
+    assert [find_precursors(t + " zq" + uuid.uuid4().hex) for t in texts] == expected
+    assert precursors._MEMO is not first
+    assert len(precursors._MEMO[0]) <= 5 + max(len(set(re.findall(r"[^\W_]+", t))) for t in texts)
