@@ -222,10 +222,11 @@ class Offers(_Base):
 
     def process(self, doc: Doc, found: Analysis) -> None:
         norm: Normalized = found.norm or normalize(_text(doc, found))
-        quantities = [q.__class__(q.value, q.unit, q.grams, *norm.span(q.start, q.end))
-                      for q in find_quantities(norm.text)]
-        prices = [p.__class__(p.amount, p.currency, *norm.span(p.start, p.end))
-                  for p in find_prices(norm.text, found.lang or "")]
+        quantities = find_quantities(norm.text)
+        prices = find_prices(norm.text, found.lang or "")
+        if norm.index is not None:  # normalisation moved characters: offsets back into the original text
+            quantities = [q.__class__(q.value, q.unit, q.grams, *norm.span(q.start, q.end)) for q in quantities]
+            prices = [p.__class__(p.amount, p.currency, *norm.span(p.start, p.end)) for p in prices]
         found.quantities = quantities
         found.prices = prices
         found.offers = bind_offers(_text(doc, found), found.drugs or [], quantities, prices)
