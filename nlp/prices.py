@@ -24,6 +24,7 @@ from nlp.quantities import (
     followed_by,
     literal_alternatives,
     parse_number,
+    slot_setters,
 )
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -39,6 +40,20 @@ class Price:
     currency: str
     start: int
     end: int
+
+
+_NEW = object.__new__
+_SET_AMOUNT, _SET_CURRENCY, _SET_START, _SET_END = slot_setters(Price, ("amount", "currency", "start", "end"))
+
+
+def _new_price(amount: float, currency: str, start: int, end: int) -> Price:
+    """``Price(amount, currency, start, end)``, built twice as fast (see :func:`nlp.quantities.slot_setters`)."""
+    p: Price = _NEW(Price)
+    _SET_AMOUNT(p, amount)
+    _SET_CURRENCY(p, currency)
+    _SET_START(p, start)
+    _SET_END(p, end)
+    return p
 
 
 @lru_cache(maxsize=4)
@@ -205,5 +220,5 @@ def _prices(text: str, lang: str, data_dir: Path, matches: Iterator[re.Match[str
             continue
         if mult:
             value *= 1000.0
-        out.append(Price(value, currency, start, m.end()))
+        out.append(_new_price(value, currency, start, m.end()))
     return out

@@ -260,3 +260,21 @@ def test_number_look_ahead_keeps_long_numbers_and_stays_linear() -> None:
     t0 = time.process_time()
     assert find_quantities("1 " * 100_000) == [] and find_prices("1 " * 100_000, "ru") == []
     assert time.process_time() - t0 < 5.0
+
+
+def test_fast_constructors_build_the_same_frozen_objects() -> None:
+    import dataclasses
+
+    from nlp.prices import Price, _new_price
+    from nlp.quantities import Quantity, _new_quantity, slot_setters
+
+    q, fast_q = Quantity(0.5, "g", 0.5, 3, 8), _new_quantity(0.5, "g", 0.5, 3, 8)
+    p, fast_p = Price(2500.0, "RUB", 9, 14), _new_price(2500.0, "RUB", 9, 14)
+    for slow, fast in ((q, fast_q), (p, fast_p)):
+        assert type(fast) is type(slow) and fast == slow and hash(fast) == hash(slow)
+        assert dataclasses.astuple(fast) == dataclasses.astuple(slow)
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            fast.start = 0  # type: ignore[misc]
+    assert fast_q != Quantity(0.5, "g", 0.5, 3, 9) and find_quantities("1г")[0] == Quantity(1.0, "g", 1.0, 0, 2)
+    with pytest.raises(ValueError):
+        slot_setters(Quantity, ("value", "unit"))
