@@ -83,10 +83,21 @@ def bind_offers(text: str, drugs: list[dict[str, Any]], quantities: list[Quantit
     only_mass = masses[0] if n_masses == 1 and len(prices) == 1 else None
     usd_per_unit = rates()["usd_per_unit"]
     offers: list[dict[str, Any]] = []
+    # The wage test of _is_wage and the offer of _offer, inlined (a few calls per price saved).
+    not_safe, wage_low, wage_any = _NOT_SAFE_RE.search, _wage_low_re().search, _wage_re().search
+    per_unit, unit_grams = _PER_UNIT.match, _UNIT_GRAMS.get
+    round2, round6 = _ROUND2, _ROUND6
     for price in prices[:MAX_OFFERS]:
-        if _is_wage(text, price):
-            continue
         p_start, p_end = price.start, price.end
+        w_start = p_start - _WAGE_WINDOW
+        if w_start < 0:
+            w_start = 0
+        window = text[w_start : p_end + _WAGE_WINDOW]
+        if not_safe(window) is None:
+            if wage_low(window.lower()) is not None:
+                continue
+        elif wage_any(text, w_start, p_end + _WAGE_WINDOW) is not None:
+            continue
         k = bisect_right(seg_starts, p_start)  # the price's segment is k - 1
         seg_lo = seg_starts[k - 1] if k else _BEFORE_TEXT
         qty = None
@@ -121,8 +132,60 @@ def bind_offers(text: str, drugs: list[dict[str, Any]], quantities: list[Quantit
             drug = drugs[last - 1 if last > lo else lo]
         else:
             drug = drugs[before - 1 if before > 0 else 0]
-        offers.append(_offer(text, price, drug, qty, count, usd_per_unit.get(price.currency)))
+        # As _offer, with the roundings looked up in bounded caches (round(x, n) is a function of x alone).
+        grams: float | None = None
+        dose_mg: float | None = None
+        if qty is not None:
+            unit = qty.unit
+            if unit == "mg" or unit == "ug":
+                dose_mg = round(qty.value if unit == "mg" else qty.value / 1000.0, 6)
+            else:
+                raw = qty.grams  # a mass: not None
+                grams = round6.get(raw)  # type: ignore[arg-type]
+                if grams is None:
+                    grams = _rounded(round6, raw, 6)  # type: ignore[arg-type]
+        per = per_unit(text, p_end)
+        if per is not None:
+            grams = unit_grams(per.group(1).lower(), grams)
+        amount = price.amount
+        currency = price.currency
+        rate = usd_per_unit.get(currency)
+        usd = usd_per_gram = None
+        if rate is not None:
+            raw = amount * rate
+            usd = round2.get(raw)
+            if usd is None:
+                usd = _rounded(round2, raw, 2)
+            if grams:
+                raw = usd / grams
+                usd_per_gram = round2.get(raw)
+                if usd_per_gram is None:
+                    usd_per_gram = _rounded(round2, raw, 2)
+        offer: dict[str, Any] = {"substance": drug["substance"], "grams": grams, "amount": amount,
+                                 "currency": currency, "usd": usd, "usd_per_gram": usd_per_gram}
+        if count is not None:
+            offer["units"] = count.value
+            offer["unit"] = count.unit
+        if dose_mg is not None:
+            offer["dose_mg"] = dose_mg
+        offers.append(offer)
     return offers
+
+
+# round(x, n) of recurring values (amounts, grams, USD): bounded caches, cleared when full.
+_ROUND2: dict[float, float] = {}
+_ROUND6: dict[float, float] = {}
+_ROUND_CACHE_SIZE = 8192
+
+
+def _rounded(cache: dict[float, float], value: float, digits: int) -> float:
+    """``round(value, digits)``, stored in ``cache``; zeros are not stored (0.0 and -0.0 are one key)."""
+    got = round(value, digits)
+    if value:
+        if len(cache) >= _ROUND_CACHE_SIZE:
+            cache.clear()
+        cache[value] = got
+    return got
 
 
 def _offer(text: str, price: Price, drug: dict[str, Any], qty: Quantity | None, count: Quantity | None,
