@@ -21,6 +21,7 @@ from re import _constants as _sre  # type: ignore[attr-defined]
 from re import _parser as _sre_parse  # type: ignore[attr-defined]
 from typing import Any
 
+from nlp.chunks import whitespace_split
 from nlp.lemmas import lemma
 from nlp.places import find_delivery
 
@@ -304,6 +305,8 @@ class _Model:
     # (class, threshold, its `require` alternatives as sets, minus its priority rank), in `thresholds` order
     class_checks: list[tuple[str, float, list[frozenset[str]], int]] = field(default_factory=list)
     signal_weights: dict[str, tuple[tuple[str, float], ...]] = field(default_factory=dict)  # name -> (cls, w)
+    signal_once: dict[str, tuple[tuple[str, float], ...]] = field(default_factory=dict)  # (cls, w * 1.0), w != 0
+    drug_more: tuple[tuple[str, float, float], ...] = ()  # (cls, weight, drug_cap - drug_first) of "drug_more"
     producible: frozenset[str] = frozenset()  # the tags some rule can add
     skips: dict[frozenset[str], _Skip] = field(default_factory=dict)  # signal tags -> what to leave out
     no_skip: _Skip = field(default_factory=_Skip)
@@ -376,6 +379,11 @@ def _model() -> _Model:
         alts = [frozenset(alt) for alt in model.require.get(cls, [[]])]
         model.class_checks.append((cls, threshold, alts, -rank))
     model.signal_weights = {name: tuple(weights.items()) for name, weights in model.signals.items()}
+    drug_cap, drug_first = model.signals.get("drug_cap", {}), model.signals.get("drug_first", {})
+    model.drug_more = tuple((cls, w, drug_cap.get(cls, 99.0) - drug_first.get(cls, 0.0))
+                            for cls, w in model.signal_weights.get("drug_more", ()))
+    model.signal_once = {name: tuple((cls, w * 1.0) for cls, w in pairs if w * 1.0)
+                         for name, pairs in model.signal_weights.items()}
     model.producible = frozenset(r.tag for r in model.rules if r.tag and r.cls != "*")
     model.no_skip = _make_skip(model, frozenset())
     return model
@@ -490,12 +498,16 @@ def _plan_scan(model: _Model) -> None:
     model.max_piece = max(map(len, model.multi_first), default=0)
 
 
-@dataclass
 class _Evidence:
-    scores: dict[str, float] = field(default_factory=dict)
-    reasons: dict[str, list[str]] = field(default_factory=dict)
-    tags: set[str] = field(default_factory=set)
-    negatives: list[str] = field(default_factory=list)
+    """Scores, reasons, tags and negative reasons gathered for one post."""
+
+    __slots__ = ("scores", "reasons", "tags", "negatives")
+
+    def __init__(self) -> None:
+        self.scores: dict[str, float] = {}
+        self.reasons: dict[str, list[str]] = {}
+        self.tags: set[str] = set()
+        self.negatives: list[str] = []
 
     def add(self, cls: str, weight: float, reason: str) -> None:
         self.scores[cls] = self.scores.get(cls, 0.0) + weight
@@ -538,9 +550,10 @@ def _matches_at(pattern: re.Pattern[str], text: str, starts: list[int]) -> Itera
 
 
 # (the keyed words as (index, lower-case, rules, phrases, seconds), every word's info, the scanned literals
-# without whitespace in the lower-cased chunk plus those with whitespace that may start in it) of one chunk
+# without whitespace in the lower-cased chunk plus those with whitespace that may start in it, the one-word
+# rule hits (rule, lower-case) of its keyed words in scan order, whether a keyed word starts a phrase) of one chunk
 _Chunk = tuple[tuple[tuple[int, str, tuple[int, ...], tuple[tuple[tuple[str, ...], int], ...], frozenset[str]], ...],
-               tuple[_WordInfo, ...], frozenset[str]]
+               tuple[_WordInfo, ...], frozenset[str], tuple[tuple[int, str], ...], bool]
 _chunk_cache: dict[str, _Chunk] = {}
 _NONE: frozenset[str] = frozenset()
 
@@ -572,7 +585,8 @@ def _chunk(chunk: str) -> _Chunk:
         lits.update(lit for lit in model.scanned if lit in low and not re.search(r"\s", lit))
     for k in range(1, min(len(low), model.max_piece) + 1):
         lits.update(model.multi_first.get(low[-k:], ()))  # to be checked on the whole post
-    return keyed, infos, frozenset(lits) if lits else _NONE
+    pairs = tuple((idx, low) for _, low, rules, _, _ in keyed for idx in rules)
+    return keyed, infos, frozenset(lits) if lits else _NONE, pairs, any(phrases for _, _, _, phrases, _ in keyed)
 
 
 def _chunks(text: str) -> list[_Chunk]:
@@ -581,7 +595,7 @@ def _chunks(text: str) -> list[_Chunk]:
     A plain dict looked up with ``map`` (C speed); misses are filled in, chunks longer than
     ``_MAX_CACHED_CHUNK`` are not kept, and the cache is emptied when it reaches ``_CHUNK_CACHE_SIZE``.
     """
-    chunks = text.split()
+    chunks = whitespace_split(text)
     recs = list(map(_chunk_cache.get, chunks))
     if not all(recs):  # a record is a non-empty tuple; a miss is None
         local: dict[str, _Chunk] = {}  # this post's misses, long chunks included
@@ -735,17 +749,21 @@ def _rule_hits(text: str, model: _Model, skip: _Skip | None = None) -> dict[int,
             terms.append(term)
 
     recs = _chunks(text)
+    # The (rule, term) notes of the words in text order; the first of each pair counts (dict.fromkeys below),
+    # so rules and their terms come out in the order the notes were first made.
+    pairs: list[tuple[int, str]] = []
+    extend = pairs.extend
     for ci in compress(count(), map(_first, recs)):  # only chunks with a rule term or a phrase start
-        for wi, low, rules, phrases, seconds in recs[ci][0]:
+        rec = recs[ci]
+        if not rec[4]:  # no phrase starts in this chunk: its one-word notes, worked out with the record
+            extend(rec[3])
+            continue
+        for wi, low, rules, phrases, seconds in rec[0]:
             for idx in rules:
-                terms = hits.get(idx)
-                if terms is None:
-                    hits[idx] = [low]
-                elif low not in terms:
-                    terms.append(low)
+                pairs.append((idx, low))
             if not phrases:
                 continue
-            words = recs[ci][1]
+            words = rec[1]
             nxt = words[wi + 1] if wi + 1 < len(words) else _next_word(recs, ci)
             if nxt is None or (nxt[0] not in seconds and nxt[1] not in seconds):
                 continue  # no phrase can go on with the next word
@@ -753,7 +771,13 @@ def _rule_hits(text: str, model: _Model, skip: _Skip | None = None) -> dict[int,
                 seq = _following(recs, ci, wi, len(phrase))
                 lows = tuple(map(_first, seq))
                 if lows == phrase or tuple(map(_second, seq)) == phrase:
-                    note(idx, " ".join(lows))
+                    pairs.append((idx, " ".join(lows)))
+    for idx, term in dict.fromkeys(pairs):
+        terms = hits.get(idx)
+        if terms is None:
+            hits[idx] = [term]
+        else:
+            terms.append(term)
     lowered = text.lower().replace("ё", "е")
     present: set[str] = set().union(*map(_third, recs))
     for lit in present & model.multi_keys:
@@ -805,6 +829,9 @@ def _rule_hits(text: str, model: _Model, skip: _Skip | None = None) -> dict[int,
 
 def _signal(ev: _Evidence, model: _Model, name: str, reason: str, count: float = 1.0,
             cap_name: str | None = None) -> None:
+    if count == 1.0 and cap_name is None:
+        _signal_once(ev.scores, ev.reasons, model.signal_once.get(name, ()), reason)
+        return
     caps = model.signals.get(cap_name, _NO_CAPS) if cap_name else _NO_CAPS
     scores, reasons = ev.scores, ev.reasons
     for cls, w in model.signal_weights.get(name, ()):
@@ -819,6 +846,18 @@ def _signal(ev: _Evidence, model: _Model, name: str, reason: str, count: float =
                 reasons[cls] = [reason]
 
 
+def _signal_once(scores: dict[str, float], reasons: dict[str, list[str]], weights: tuple[tuple[str, float], ...],
+                 reason: str) -> None:
+    """:func:`_signal` with count 1 and no cap: ``weights`` are ``_Model.signal_once`` (``w * 1.0``, zeros left out)."""
+    for cls, value in weights:
+        scores[cls] = scores.get(cls, 0.0) + value
+        got = reasons.get(cls)
+        if got is None:
+            reasons[cls] = [reason]
+        else:
+            got.append(reason)
+
+
 def _fmt_amount(amount: Any) -> str:
     try:
         return f"{float(amount):g}"
@@ -828,44 +867,48 @@ def _fmt_amount(amount: Any) -> str:
 
 def _detector_signals(ev: _Evidence, model: _Model, text: str, drugs: list[dict], offers: list[dict],
                       contacts: list[dict], precursors: list[dict], delivery: list[str] | None = None) -> None:
-    substances = list(dict.fromkeys([str(sub) for sub in map(_get_substance, drugs) if sub]))
-    if substances:
-        ev.tags.add("drug")
-        _signal(ev, model, "drug_first", f"drug mention: {substances[0]}")
-        for cls, w in model.signal_weights.get("drug_more", ()):
-            extra = min(w * (len(substances) - 1), model.signals.get("drug_cap", {}).get(cls, 99.0)
-                        - model.signals.get("drug_first", {}).get(cls, 0.0))
-            if extra > 0:
-                ev.add(cls, extra, "drug mention: " + ", ".join(substances[1:4]))
+    scores, reasons, tags, once = ev.scores, ev.reasons, ev.tags, model.signal_once
+    if drugs:
+        substances = list(dict.fromkeys([str(sub) for sub in map(_get_substance, drugs) if sub]))
+        if substances:
+            tags.add("drug")
+            _signal_once(scores, reasons, once.get("drug_first", ()), f"drug mention: {substances[0]}")
+            for cls, w, room in model.drug_more:
+                extra = min(w * (len(substances) - 1), room)
+                if extra > 0:
+                    ev.add(cls, extra, "drug mention: " + ", ".join(substances[1:4]))
     for o in offers:
         if o.get("amount") is not None:
-            ev.tags.add("price")
-            _signal(ev, model, "price", f"price: {_fmt_amount(o['amount'])} {o.get('currency') or ''}".rstrip())
+            tags.add("price")
+            _signal_once(scores, reasons, once.get("price", ()),
+                         f"price: {_fmt_amount(o['amount'])} {o.get('currency') or ''}".rstrip())
             break
     for o in offers:
         if o.get("grams") is not None:
-            ev.tags.add("quantity")
-            _signal(ev, model, "quantity", f"quantity: {_fmt_amount(o['grams'])} g")
+            tags.add("quantity")
+            _signal_once(scores, reasons, once.get("quantity", ()), f"quantity: {_fmt_amount(o['grams'])} g")
             break
     if contacts:
         types = [c.get("type") for c in contacts]
         shop = list(dict.fromkeys([str(t) for t in types if t in _SHOP_CONTACTS]))
         if shop:
-            ev.tags.add("contact")
+            tags.add("contact")
             _signal(ev, model, "shop_contact", "shop contact: " + ", ".join(shop), len(shop), "shop_contact_cap")
         pay = list(dict.fromkeys([str(t) for t in types if t in _PAYMENTS]))
         if pay:
-            ev.tags.add("payment")
-            _signal(ev, model, "payment", "payment: " + ", ".join(pay))
+            tags.add("payment")
+            _signal_once(scores, reasons, once.get("payment", ()), "payment: " + ", ".join(pay))
     if delivery is None:
         delivery = find_delivery(text)
-    if "dead_drop" in delivery:
-        ev.tags.add("dead_drop")
-        subtypes = [d.split(":", 1)[1] for d in delivery if d.startswith("dead_drop:")]
-        _signal(ev, model, "dead_drop", "dead drop delivery" + (f" ({', '.join(subtypes)})" if subtypes else ""))
-    if "post" in delivery:
-        ev.tags.add("post")
-        _signal(ev, model, "post", "postal delivery")
+    if delivery:
+        if "dead_drop" in delivery:
+            tags.add("dead_drop")
+            subtypes = [d.split(":", 1)[1] for d in delivery if d.startswith("dead_drop:")]
+            _signal_once(scores, reasons, once.get("dead_drop", ()),
+                         "dead drop delivery" + (f" ({', '.join(subtypes)})" if subtypes else ""))
+        if "post" in delivery:
+            tags.add("post")
+            _signal_once(scores, reasons, once.get("post", ()), "postal delivery")
     if not precursors:
         return
     table_one = list(dict.fromkeys(p["name"] for p in precursors if p.get("table") == "I"))
@@ -905,7 +948,7 @@ def classify(text: str, lang: str, drugs: list[dict], offers: list[dict], contac
     ev = _Evidence()
     _detector_signals(ev, model, text, drugs or [], offers or [], contacts or [], precursors or [], delivery)
     penalties = 0.0
-    scores, tags, rule_info = ev.scores, ev.tags, model.rule_info
+    scores, tags, reasons, rule_info = ev.scores, ev.tags, ev.reasons, model.rule_info
     for idx, terms in _rule_hits(text, model, _skip_for(model, tags)).items():
         cls, tag, weight, cap, label = rule_info[idx]
         total = weight * len(terms)
@@ -918,7 +961,11 @@ def classify(text: str, lang: str, drugs: list[dict], offers: list[dict], contac
         if tag:
             tags.add(tag)
         scores[cls] = scores.get(cls, 0.0) + total
-        ev.reasons.setdefault(cls, []).append(reason)
+        got = reasons.get(cls)
+        if got is None:
+            reasons[cls] = [reason]
+        else:
+            got.append(reason)
     candidates: list[tuple[float, int, str]] = []
     for cls, threshold, alts, neg_rank in model.class_checks:
         score = scores.get(cls, 0.0) + penalties

@@ -49,6 +49,7 @@ from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import cast
 
+from nlp.chunks import space_split
 from nlp.lemmas import lemma
 
 __all__ = ["find_places", "find_shipping", "find_delivery", "country_of", "region_codes"]
@@ -460,7 +461,7 @@ class _Doc:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.chunks = chunks = text.split(" ")
+        self.chunks = chunks = space_split(text)
         # Handles and URLs are masked only in posts holding "@", "_" or "/" (a bare ".onion" address in a
         # post without them is not); chunks without any of the four come out the same either way.
         mask = "@" in text or "_" in text or "/" in text or ".onion" not in text
