@@ -103,6 +103,7 @@ class _Tables:
     runs_gate: re.Pattern[str] | None  # any prefilter that searches the runs (None: no such prefilter)
     other_requires: tuple[str, ...]  # the rest
     context: dict[str, re.Pattern[str]]
+    context_words: dict[str, tuple[str, ...]]
     window: int
     tg_reserved: frozenset[str]
     xmpp_servers: frozenset[str]
@@ -376,6 +377,7 @@ def _tables() -> _Tables:
         runs_gate=runs_gate,
         other_requires=tuple(r for r in requires if not _RUN_LITERAL.fullmatch(r)),
         context={k: _keyword_regex(v) for k, v in ctx["context"].items()},
+        context_words={k: tuple(v) for k, v in ctx["context"].items()},
         window=int(ctx.get("window", 48)),
         tg_reserved=frozenset(ctx["telegram"]["reserved_paths"]),
         xmpp_servers=frozenset(ctx["jabber"]["servers"]),
@@ -390,13 +392,57 @@ def _window_start(text: str, start: int, window: int | None = None) -> int:
     return nl + 1 if nl >= 0 else lo
 
 
+# The text :func:`_candidates` works on and its lower case when it is case-safe (else None): validators get
+# the text only. One tuple, replaced whole, so a thread never pairs one text with another's lower case.
+_LAST_LOWER: tuple[str | None, str | None] = (None, None)
+
+
+def _safe_lower(text: str) -> str | None:
+    """``text.lower()`` when ``text`` is made of case-safe characters (see ``_NOT_CASE_SAFE``), else None."""
+    global _LAST_LOWER
+    last = _LAST_LOWER
+    if last[0] is text:
+        return last[1]
+    lower = text.lower() if _NOT_CASE_SAFE.search(text) is None else None
+    _LAST_LOWER = (text, lower)
+    return lower
+
+
+@lru_cache(maxsize=64)
+def _context_gate(keys: tuple[str, ...]) -> re.Pattern[str] | None:
+    """The keywords of ``keys``, lower-cased, as one case-sensitive alternation without look-arounds.
+
+    In case-safe text every keyword match of a context regex is an occurrence of one of these in the lower
+    case (the regexes only add word-boundary look-arounds): where this finds nothing in a window, none of
+    the regexes does, found by one fast scan. None when a keyword is not case-safe itself.
+    """
+    words = {w.lower() for key in keys for w in _tables().context_words[key]}
+    if not words or any(_NOT_CASE_SAFE.search(w) for w in words):
+        return None
+    return re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)))
+
+
+def _no_context(text: str, lo: int, hi: int, keys: tuple[str, ...]) -> bool:
+    """True when no keyword of ``keys`` can occur in ``text[lo:hi]`` (False: it may)."""
+    lower = _safe_lower(text)
+    if lower is None:
+        return False
+    gate = _context_gate(keys)
+    return gate is not None and gate.search(lower, lo, hi) is None
+
+
 def _has_context(text: str, start: int, key: str, window: int | None = None) -> bool:
-    return _tables().context[key].search(text, _window_start(text, start, window), start) is not None
+    lo = _window_start(text, start, window)
+    if _no_context(text, lo, start, (key,)):
+        return False
+    return _tables().context[key].search(text, lo, start) is not None
 
 
 def _nearest_context(text: str, start: int, keys: tuple[str, ...]) -> str | None:
     """The key whose keyword occurs closest before ``start`` (same line, within the window)."""
     lo = _window_start(text, start)
+    if _no_context(text, lo, start, keys):
+        return None
     best: tuple[int, str] | None = None
     for key in keys:
         for m in _tables().context[key].finditer(text, lo, start):
@@ -410,6 +456,8 @@ def _context_after(text: str, end: int, keys: tuple[str, ...], window: int = 16)
     hi = min(len(text), end + window)
     nl = text.find("\n", end, hi)
     hi = nl if nl >= 0 else hi
+    if _no_context(text, end, hi, keys):
+        return None
     best: tuple[int, str] | None = None
     for key in keys:
         m = _tables().context[key].search(text, end, hi)
@@ -652,8 +700,10 @@ def _candidates(text: str) -> list[tuple[int, Hit]]:
     out: list[tuple[int, Hit]] = []
     for start, end, pgp_key in find_armored_keys(text):
         out.append((100, ("pgp", pgp_key.fingerprint, start, end)))
+    global _LAST_LOWER
     lower = text.lower()
     case_safe = _NOT_CASE_SAFE.search(text) is None
+    _LAST_LOWER = (text, lower if case_safe else None)
     runs = "\n".join(_RUN_RE.findall(text))
     present = _present(lower, runs, case_safe, tables)
     safe_lower = lower if case_safe else None
