@@ -52,7 +52,8 @@ _ODD_LATIN_REF = re.compile(("&#(?:" + "|".join(str(ord(c)) for c in _ODD_LATIN)
 
 
 def _quick(sample: str, head: str) -> str | None:
-    """The answer of :func:`detect` for plain ASCII text and for Russian text, or None (take the full path).
+    """The answer of :func:`detect` for text without Cyrillic letters and for Russian text, or None (take
+    the full path).
 
     Russian: no Ukrainian or Kazakh letter in ``sample`` and at least as many Cyrillic as Latin letters in
     ``head`` (the handle correction of the full path only lowers the Latin count). The Cyrillic count here
@@ -63,6 +64,8 @@ def _quick(sample: str, head: str) -> str | None:
         # No Cyrillic letter can occur: any Latin letter makes it English, none leaves it undetermined.
         ascii_head = head.encode("ascii")
         return "en" if len(ascii_head.translate(None, _ASCII_LETTERS)) < len(ascii_head) else "und"
+    if _CYR.search(head) is None:  # no Cyrillic letter: English when there is a Latin one
+        return "en" if _LAT.search(head) is not None else "und"
     encoded = sample.encode("cp1251", "xmlcharrefreplace")
     if any(map(encoded.__contains__, _UK_CP1251)):
         return None

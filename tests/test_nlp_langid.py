@@ -57,6 +57,8 @@ def test_quick_path_tables_match_the_letter_classes() -> None:
         ("\u212aelvin \u212aelvin \u212aelvin да", "en"),  # the Kelvin sign counts as a Latin letter
         ("ok", "en"),
         ("-- 42 --", "und"),
+        ("Best MDMA 💊 worldwide shipping", "en"),  # no Cyrillic letter, not ASCII
+        ("💊💊 ₿ 123", "und"),
     ],
 )
 def test_quick_path_agrees_with_the_full_path(text: str, lang: str) -> None:
