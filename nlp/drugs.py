@@ -391,8 +391,9 @@ def find_drugs(original: str, norm: Normalized, lex: DrugLexicon, lang: str = ""
             _attach_forms(hits, words, get)
 
     out: list[dict[str, Any]] = []
+    span = norm.span if norm.index is not None else None  # no offset map: offsets are the same
     for hit in hits:
-        o_start, o_end = norm.span(hit.start, hit.end)
+        o_start, o_end = span(hit.start, hit.end) if span is not None else (hit.start, hit.end)
         e = hit.entry
         out.append({"substance": e["substance"], "class": e["class"], "nps": bool(e["nps"]), "form": hit.form,
                     "text": original[o_start:o_end], "start": o_start, "end": o_end})

@@ -300,7 +300,7 @@ def normalize(text: str, keep_joined: Callable[[str], bool] | None = None,
     ``prefixes`` (every prefix of every joinable word) makes that search linear on long runs.
     """
     norm, index = _char_level(text)
-    if any(c in norm for c in "0134567@$"):
+    if _LEET.search(norm) is not None:  # (one scan that skips to the leet characters; sub only on a hit)
         norm = _LEET.sub(_leet, norm)
     norm = _fold_mixed(norm)
     norm, index, parts = _join_split_letters(norm, index, keep_joined, prefixes)
