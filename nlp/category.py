@@ -17,6 +17,7 @@ from functools import lru_cache
 from itertools import compress, count
 from operator import itemgetter, methodcaller
 from pathlib import Path
+from re import _compiler as _re_compiler  # type: ignore[attr-defined]
 from re import _constants as _sre  # type: ignore[attr-defined]
 from re import _parser as _sre_parse  # type: ignore[attr-defined]
 from typing import Any
@@ -404,7 +405,132 @@ def _digit_scanner(patterns: list[re.Pattern[str]]) -> re.Pattern[str] | None:
     none_matched = "(?!)"
     for k in range(len(patterns), 0, -1):
         none_matched = f"(?({k})|{none_matched})"
-    return re.compile(r"\d(?<!\d\d)" + "".join(f"(?:(?=({r.pattern[2:]}))|)" for r in patterns) + none_matched)
+    source = r"\d(?<!\d\d)" + "".join(f"(?:(?=({r.pattern[2:]}))|)" for r in patterns) + none_matched
+    return _compile_possessive(source)
+
+
+# ---------------------------------------------------------------- possessive repeats (same matches, less backtracking)
+# A greedy repeat of one character class X (``\d{0,6}``) directly followed, in its own sequence, by items that
+# must consume a character first and can only start with characters outside X (``\s{0,2}(?:₽|руб...)``) can
+# never give a character back: the character it gives back is in X, and what follows cannot start with it. Such
+# a repeat is made possessive (``\d{0,6}+``): the same matches and groups, without the failed retries at every
+# shorter count. Only used where the parse and the class checks below are understood; anything else is kept.
+_POSSESSIVE = getattr(_sre, "POSSESSIVE_REPEAT", None)
+_REPEATS = tuple(op for op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT, _POSSESSIVE) if op is not None)
+_ZERO_WIDTH = (_sre.ASSERT, _sre.ASSERT_NOT, _sre.AT)
+_DISJOINT_CATEGORIES = frozenset({(_sre.CATEGORY_DIGIT, _sre.CATEGORY_SPACE), (_sre.CATEGORY_SPACE, _sre.CATEGORY_DIGIT)})
+_MAX_RANGE = 2000  # wider ranges in a class are not enumerated (the repeat is kept)
+
+
+def _compile_possessive(source: str) -> re.Pattern[str]:
+    """``re.compile(source)`` with the greedy repeats that can never give a character back made possessive."""
+    parsed = _sre_parse.parse(source)
+    if _POSSESSIVE is None or parsed.state.flags & ~re.UNICODE or not _possessive(parsed):
+        return re.compile(source)
+    compiled: re.Pattern[str] = _re_compiler.compile(parsed)
+    return compiled
+
+
+def _possessive(items: Any) -> bool:
+    """Make the eligible repeats of a parsed regex possessive, in place; whether any was."""
+    changed = False
+    data = items.data
+    for i, (op, av) in enumerate(data):
+        if op is _sre.SUBPATTERN:
+            if not (av[1] or av[2]):  # inline flags (case folding ...) would change the class checks
+                changed |= _possessive(av[-1])
+        elif op is _sre.BRANCH:
+            for alt in av[1]:
+                changed |= _possessive(alt)
+        elif op in (_sre.ASSERT, _sre.ASSERT_NOT):
+            changed |= _possessive(av[1])
+        elif op in _REPEATS:
+            changed |= _possessive(av[2])
+            if op is _sre.MAX_REPEAT and len(av[2].data) == 1:
+                rest = _first_classes(data[i + 1 :])
+                body = _char_class(av[2].data[0])
+                if rest is not None and not rest[1] and body is not None and all(
+                    _disjoint(body, other) for other in rest[0]
+                ):
+                    data[i] = (_POSSESSIVE, av)
+                    changed = True
+    return changed
+
+
+_Class = tuple[bool, frozenset[str], frozenset[Any], re.Pattern[str]]  # negated, characters, categories, matcher
+
+
+def _char_class(item: tuple[Any, Any]) -> _Class | None:
+    """A one-character item (a literal or a ``[...]`` class) as a :data:`_Class`; None for anything else."""
+    op, av = item
+    if op is _sre.LITERAL:
+        ch = chr(av)
+        return False, frozenset(ch), frozenset(), re.compile(re.escape(ch))
+    if op is not _sre.IN:
+        return None
+    negated, chars, cats = False, set(), set()
+    for sub_op, sub_av in av:
+        if sub_op is _sre.NEGATE:
+            negated = True
+        elif sub_op is _sre.LITERAL:
+            chars.add(chr(sub_av))
+        elif sub_op is _sre.RANGE and sub_av[1] - sub_av[0] <= _MAX_RANGE:
+            chars.update(map(chr, range(sub_av[0], sub_av[1] + 1)))
+        elif sub_op is _sre.CATEGORY:
+            cats.add(sub_av)
+        else:
+            return None
+    state = _sre_parse.State()
+    state.flags = re.UNICODE
+    matcher = _re_compiler.compile(_sre_parse.SubPattern(state, [item]))
+    return negated, frozenset(chars), frozenset(cats), matcher
+
+
+def _first_classes(items: list[tuple[Any, Any]]) -> tuple[list[_Class], bool] | None:
+    """The classes one of which the first character a sequence consumes is in, and whether it can consume none."""
+    out: list[_Class] = []
+    for op, av in items:
+        if op in _ZERO_WIDTH:
+            continue  # consumes nothing (and can only make a match fail)
+        if op in (_sre.LITERAL, _sre.IN):
+            got = _char_class((op, av))
+            if got is None:
+                return None
+            out.append(got)
+            return out, False
+        if op is _sre.SUBPATTERN:
+            if av[1] or av[2]:
+                return None
+            sub = _first_classes(av[-1].data)
+        elif op is _sre.BRANCH:
+            alts = [_first_classes(alt.data) for alt in av[1]]
+            if any(alt is None for alt in alts):
+                return None
+            sub = ([c for alt in alts if alt for c in alt[0]], any(alt[1] for alt in alts if alt))
+        elif op in _REPEATS:
+            sub = _first_classes(av[2].data)
+            if sub is not None and av[0] == 0:
+                sub = (sub[0], True)
+        else:
+            return None
+        if sub is None:
+            return None
+        out.extend(sub[0])
+        if not sub[1]:
+            return out, False
+    return out, True
+
+
+def _disjoint(a: _Class, b: _Class) -> bool:
+    """Whether no character is in both classes (False when that cannot be shown)."""
+    if a[0] and b[0]:
+        return False
+    if b[0]:
+        a, b = b, a
+    if a[0]:  # b must lie within what negated a leaves out
+        return not any(a[3].match(ch) for ch in b[1]) and b[2] <= a[2]
+    return (not any(b[3].match(ch) for ch in a[1]) and not any(a[3].match(ch) for ch in b[1])
+            and all((x, y) in _DISJOINT_CATEGORIES for x in a[2] for y in b[2]))
 
 
 def _make_skip(model: _Model, rules: frozenset[int]) -> _Skip:
@@ -496,6 +622,8 @@ def _plan_scan(model: _Model) -> None:
     model.multi_first = {first: tuple(lits) for first, lits in multi.items()}
     model.multi_keys = frozenset(lit for lits in multi.values() for lit in lits) | frozenset(model.multi_always)
     model.max_piece = max(map(len, model.multi_first), default=0)
+    if _DIGIT_MARK in model.scanned:
+        raise ValueError("category rules: a literal equals the digit marker")
 
 
 class _Evidence:
@@ -556,6 +684,9 @@ _Chunk = tuple[tuple[tuple[int, str, tuple[int, ...], tuple[tuple[tuple[str, ...
                tuple[_WordInfo, ...], frozenset[str], tuple[tuple[int, str], ...], bool]
 _chunk_cache: dict[str, _Chunk] = {}
 _NONE: frozenset[str] = frozenset()
+# Noted with a chunk's literals when the chunk holds a digit: the "digits" slots run only then. Never a literal.
+_DIGIT_MARK = "\x00digit"
+_ANY_DIGIT_RE = re.compile(r"\d")
 
 
 def _chunk(chunk: str) -> _Chunk:
@@ -585,6 +716,8 @@ def _chunk(chunk: str) -> _Chunk:
         lits.update(lit for lit in model.scanned if lit in low and not re.search(r"\s", lit))
     for k in range(1, min(len(low), model.max_piece) + 1):
         lits.update(model.multi_first.get(low[-k:], ()))  # to be checked on the whole post
+    if _ANY_DIGIT_RE.search(low):
+        lits.add(_DIGIT_MARK)
     pairs = tuple((idx, low) for _, low, rules, _, _ in keyed for idx in rules)
     return keyed, infos, frozenset(lits) if lits else _NONE, pairs, any(phrases for _, _, _, phrases, _ in keyed)
 
@@ -708,7 +841,7 @@ def _scan(lowered: str, model: _Model, present: set[str], skip: _Skip
             for start in _starts(lowered, lit):
                 for slot in model.feeds[lit]:
                     windows[slot].append((start - slots[slot].reach[lit], start))
-    if skip.digit_slots:
+    if skip.digit_slots and _DIGIT_MARK in present:  # no digit in the post: no "digits" slot can match
         _digit_scan(lowered, model, found, skip)
     return found, windows
 

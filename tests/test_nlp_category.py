@@ -315,6 +315,88 @@ def test_fallbacks_equal_the_fast_paths() -> None:
         assert category._rule_hits(text, plain_digits) == category._rule_hits(text, model), text
 
 
+def _possessive_repeats(pattern: str) -> int:
+    """How many repeats of ``pattern`` ``category._possessive`` makes possessive."""
+    sre = re._constants  # type: ignore[attr-defined]
+
+    def walk(items: object) -> int:
+        count = 0
+        for op, av in items.data:  # type: ignore[attr-defined]
+            if op is sre.POSSESSIVE_REPEAT:
+                count += 1
+            if op is sre.SUBPATTERN:
+                count += walk(av[-1])
+            elif op is sre.BRANCH:
+                count += sum(walk(alt) for alt in av[1])
+            elif op in (sre.ASSERT, sre.ASSERT_NOT):
+                count += walk(av[1])
+            elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT):
+                count += walk(av[2])
+        return count
+
+    parsed = re._parser.parse(pattern)  # type: ignore[attr-defined]
+    category._possessive(parsed)
+    return walk(parsed)
+
+
+def test_possessive_only_where_nothing_can_be_given_back() -> None:
+    """Repeats become possessive only when what follows must start outside their class."""
+    assert _possessive_repeats(r"\d{0,2}x") == 1
+    assert _possessive_repeats(r"[^\n\d]{0,12}(?<![\w.])\d") == 1
+    assert _possessive_repeats(r"\d{0,6}\s{0,2}(?:₽|руб)") == 2
+    assert _possessive_repeats(r"\s{0,2}[-—]") == 1
+    assert _possessive_repeats(r"\d{0,3}\d") == 0  # the next item can take a digit back
+    assert _possessive_repeats(r"\d{0,3}(?:x|)") == 0  # what follows can consume nothing
+    assert _possessive_repeats(r"\d{0,3}") == 0
+    assert _possessive_repeats(r"\s*x?\s") == 1  # x? can never give back; the spaces can (to the last space)
+    assert _possessive_repeats(r"\w{0,3}\d") == 0  # no rule for word vs digit
+    assert _possessive_repeats(r"[^a]{0,3}[^b]") == 0
+    assert _possessive_repeats(r"(?i:\d{0,3}x)") == 0  # inline flags: left alone
+    assert _possessive_repeats(r"a*?b") == 0  # lazy repeats are kept
+
+
+def test_unicode_digits_and_spaces_are_disjoint() -> None:
+    """The one pair of categories the possessive check treats as disjoint."""
+    assert not any(ch.isdecimal() and ch.isspace() for ch in map(chr, range(0x110000)))
+    assert re.fullmatch(r"\d", "١") and re.fullmatch(r"\s", "\u2003")
+
+
+def test_possessive_scanner_equals_plain_scanner() -> None:
+    """The digit scanner with possessive repeats finds exactly what the plain one finds."""
+    model = category._model()
+    scanner = model.no_skip.digit_scanner
+    assert scanner is not None
+    pats = [model.slots[i].pattern.pattern for i in model.no_skip.digit_slots]
+    none_matched = "(?!)"
+    for k in range(len(pats), 0, -1):
+        none_matched = f"(?({k})|{none_matched})"
+    plain = re.compile(r"\d(?<!\d\d)" + "".join(f"(?:(?=({p[2:]}))|)" for p in pats) + none_matched)
+    rng = random.Random(8)
+    texts = _generated_texts(300, seed=7) + [
+        "".join(rng.choice("0123456789 .,-—=:гgрр₽$шт\nкл") for _ in range(rng.randint(1, 60))) for _ in range(3000)
+    ]
+    for text in texts:
+        low = text.lower()
+        assert [(m.start(), m.groups()) for m in scanner.finditer(low)] == [
+            (m.start(), m.groups()) for m in plain.finditer(low)
+        ], text
+
+
+def test_shared_space_split_is_reused_only_when_equal() -> None:
+    """Category takes the split places remembered only where it equals ``str.split()``."""
+    from nlp import chunks
+
+    for text in ["меф 1г - 2500₽", "a  b", " a b", "a\tb c", "a\u00a0b c", "", "x"]:
+        remembered = chunks.space_split(text)
+        assert remembered == text.split(" ")
+        got = chunks.whitespace_split(text)
+        assert got == text.split(), text
+        assert (got is remembered) == (text.split() == text.split(" ") and text.isprintable()), text
+    for i in range(chunks._MEMO_SIZE + 10):
+        chunks.space_split(f"post {i}")
+    assert len(chunks._memo) <= chunks._MEMO_SIZE
+
+
 def test_window_plan_and_windowed_search() -> None:
     model = category._model()
     windowed = [s for s in model.slots if s.starts == "window"]
