@@ -65,6 +65,9 @@ class Normalized:
     # ``_WORD_SPLIT.split(text)`` when the normaliser computed it anyway (None: not computed); readers
     # that need the words of ``text`` reuse it instead of scanning the text again.
     parts: list[str] | None = field(default=None, compare=False, repr=False)
+    # True when ``text`` is exactly ``original.lower()`` (then both have the same words at the same offsets:
+    # lower-casing one character never changes whether it is a word character).
+    lowered: bool = field(default=False, compare=False, repr=False)
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """Map a ``[start, end)`` span of the normalised text to the original text."""
@@ -300,11 +303,12 @@ def normalize(text: str, keep_joined: Callable[[str], bool] | None = None,
     ``prefixes`` (every prefix of every joinable word) makes that search linear on long runs.
     """
     norm, index = _char_level(text)
+    low = norm  # text.lower() when index is None
     if _LEET.search(norm) is not None:  # (one scan that skips to the leet characters; sub only on a hit)
         norm = _LEET.sub(_leet, norm)
     norm = _fold_mixed(norm)
     norm, index, parts = _join_split_letters(norm, index, keep_joined, prefixes)
-    return Normalized(norm, len(text), index, parts)
+    return Normalized(norm, len(text), index, parts, index is None and norm is low)
 
 
 def words(norm: str) -> list[tuple[str, int, int]]:

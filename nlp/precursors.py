@@ -16,6 +16,7 @@ from itertools import compress, filterfalse
 from pathlib import Path
 
 from nlp.lemmas import lemma
+from nlp.normalize import Normalized
 
 __all__ = ["find_precursors", "valid_cas", "precursor_table"]
 
@@ -79,6 +80,7 @@ class _Index:
     first: frozenset[str]  # every token form that can start a name (lemma, lower or stem)
     prefixes: frozenset[str] = frozenset()  # every prefix of every joined key
     exact_prefixes: frozenset[tuple[str, ...]] = frozenset()
+    exact_low_firsts: frozenset[str] = frozenset()  # first tokens of the exact (case-kept) names, lower-cased
 
 
 @lru_cache(maxsize=200_000)
@@ -139,6 +141,7 @@ def _index() -> _Index:
     idx.prefixes = frozenset(key[:k] for table in (idx.by_key, idx.by_stem) for key in table
                              for k in range(1, len(key) + 1))
     idx.exact_prefixes = frozenset(key[:k] for key in idx.exact for k in range(1, len(key) + 1))
+    idx.exact_low_firsts = frozenset(key[0].lower() for key in idx.exact)
     return idx
 
 
@@ -263,18 +266,36 @@ def _name_hits(parts: list[str], lead: int, words: list[str], starters: set[str]
     return hits
 
 
-def find_precursors(text: str) -> list[dict]:
+def _tokens(text: str, norm: Normalized | None, idx: _Index) -> tuple[list[str], int, list[str]]:
+    """The split of ``text`` into tokens and gaps: ``(parts, lead, words)``, token k being parts[lead + 2k].
+
+    A ``norm`` whose text is ``text.lower()`` lends its split (same tokens lower-cased, same offsets) unless
+    a token could begin a case-kept name ("NPP"), which is matched on the original spelling.
+    """
+    parts = norm.parts if norm is not None and norm.lowered and norm.parts is not None else None
+    for _ in range(2):
+        if parts is None:
+            parts = _SPLIT_RE.split(text)
+            norm = None
+        lead = 0 if parts[0] else 2
+        words = parts[lead::2]  # the same strings as _TOKEN_RE.findall(text) (lower-cased from ``norm``)
+        if words and not words[-1]:
+            words.pop()
+        if norm is None or idx.exact_low_firsts.isdisjoint(words):
+            break
+        parts = None
+    return parts, lead, words
+
+
+def find_precursors(text: str, norm: Normalized | None = None) -> list[dict]:
     """Precursor mentions in ``text`` in order: ``{"name", "cas", "table", "start", "end"}``.
 
     ``name`` is the canonical lower-case English name, ``table`` one of ``"I"``, ``"II"`` (UN 1988
     Convention) or ``"watch"`` (INCB special surveillance list and nationally controlled chemicals).
+    ``norm``, the normaliser's form of ``text`` when at hand, saves splitting the text again.
     """
     idx = _index()
-    parts = _SPLIT_RE.split(text)
-    lead = 0 if parts[0] else 2  # index in ``parts`` of the first token; token k is parts[lead + 2k]
-    words = parts[lead::2]  # the same strings as _TOKEN_RE.findall(text)
-    if words and not words[-1]:
-        words.pop()
+    parts, lead, words = _tokens(text, norm, idx)
     starters = _learn(words)
     hits: list[dict] = []
     if not starters.isdisjoint(words):

@@ -198,3 +198,28 @@ def test_word_memo_starts_afresh_when_full(monkeypatch: pytest.MonkeyPatch) -> N
     assert [find_precursors(t + " zq" + uuid.uuid4().hex) for t in texts] == expected
     assert precursors._MEMO is not first
     assert len(precursors._MEMO[0]) <= 5 + max(len(set(re.findall(r"[^\W_]+", t))) for t in texts)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Продаём сафрол и 1-ФЕНИЛ-2-НИТРОПРОПЕН, CAS 94-59-7",
+        "P-2-P and BMK glycidate (CAS 41232-97-7)",
+        "NPP next to testosterone",  # a case-kept name: the original spelling is split again
+        "npp and bmk written in lower case are not the abbreviations",
+        "АЦЕТОН, толуол и серная кислота оптом",
+        "ΑΣ ацетон Σ",  # final sigma lower-cases by context: still one character each
+        "купить ｍｄｍａ и ацетон",  # NFKC changed the text: its split is not lent
+        "",
+    ],
+)
+def test_normalised_split_gives_the_same_hits(text: str) -> None:
+    """find_precursors(text, norm) borrows the normaliser's split when norm.text is text.lower()."""
+    from nlp.components import shared_lexicon
+    from nlp.normalize import normalize
+
+    lex = shared_lexicon()
+    norm = normalize(text, lex.knows, lex.prefixes)
+    if norm.lowered:
+        assert norm.text == text.lower() and norm.index is None
+    assert find_precursors(text, norm) == find_precursors(text)
