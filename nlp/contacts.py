@@ -93,6 +93,67 @@ class _Detector:
     heads: HeadGroups | None = None  # every match starts with one of these (see _literal_heads)
     prefilter_heads: HeadGroups | None = None  # the same for the prefilter
     icase: bool = False  # the regex ignores case
+    window: _Window | None = None  # every match holds an anchor near its start (see _WINDOWS)
+    scan: re.Pattern[str] | None = None  # finds what ``regex`` finds, faster (see _SCANS); None: ``regex``
+
+
+@dataclass(frozen=True)
+class _Window:
+    """Every match of a detector's regex holds one of ``anchors`` (lower-case literals, looked up in the
+    lower-cased case-safe text) starting at most ``before`` characters after the match start, and starts
+    where ``starts`` (a single character with look-behinds, the regex's flags) matches."""
+
+    anchors: tuple[str, ...]
+    before: int
+    starts: re.Pattern[str]
+    to_anchor: bool = False  # ``starts`` is searched up to the anchor (endpos), not up to and including it
+    check: re.Pattern[str] | None = None  # matches at the anchor of every match (other anchors are skipped)
+
+
+# Detectors led by a look-behind have no fast first-character scan: ``finditer`` tries every position of the
+# post, and the regex runs its word-run quantifiers at every word (e-mail, onion) or tries its optional
+# prefixes at every letter (t.me links). The regex is tried only near its anchors instead. Keyed by the
+# pattern's beginning up to its anchor: what the window rests on; a pattern that does not start so is
+# scanned in full. (prefix, flags, anchors, before, starts, to_anchor, check); ``before`` adds the widest run in
+# front of the anchor.
+_WINDOWS: tuple[tuple[str, int, tuple[str, ...], int, str, bool, str | None], ...] = (
+    # onion: 56 (or 16) base32 characters, up to 2 blanks, a dot of at most 5 characters, up to 2 blanks.
+    (r"(?<![a-z0-9-])([a-z2-7]{56}|[a-z2-7]{16})\s{0,2}(?:\.|\[\.\]|\(\.\)|\[dot\]|\(dot\))\s{0,2}onion",
+     re.IGNORECASE, ("onion",), 56 + 2 + 5 + 2, r"(?<![a-z0-9-])[a-z2-7]", False, None),
+    # t.me: "https://" (8), "www." (4), "telegram" (8), up to 2 blanks, the dot, up to 2 blanks.
+    (r"(?<![\w.@])(?:https?://)?(?:www\.)?(?:t|telegram)\s{0,2}\.\s{0,2}(?:me|dog)",
+     re.IGNORECASE, ("me", "dog"), 8 + 4 + 8 + 2 + 1 + 2, r"(?<![\w.@])[hwt]", False, None),
+    # e-mail: the local part (1 + 63 characters) and up to 2 blanks before the "@" or its spelled-out forms.
+    # No anchor starts inside a local part and its blanks (an anchor's first character is "@", a bracket or
+    # a blank followed by "с"), so a match's separator is the first anchor after its start: ``starts``
+    # checks that the local part and blanks reach the anchor (``\Z`` at endpos = the anchor); the prefix holds
+    # the domain's first label and dot, and ``check`` (the separator, label and dot) skips the anchors without
+    # them ("@shop_bot").
+    (r"(?<![\w.+-])[\w+-][\w.+-]{0,63}\s{0,2}(?:@|\[at\]|\(at\)|\[собака\]|\(собака\)|\{at\}| собака )"
+     r"\s{0,2}[\w-]{1,63}(?:(?:\.|\[\.\]|\[dot\]|\(dot\)| dot | точка )[\w-]{1,63}){1,5}",
+     re.IGNORECASE, ("@", "[at]", "(at)", "[собака]", "(собака)", "{at}", " собака "), 1 + 63 + 2,
+     r"(?<![\w.+-])[\w+-](?=[\w.+-]{0,63}\s{0,2}\Z)", True,
+     r"(?:@|\[at\]|\(at\)|\[собака\]|\(собака\)|\{at\}| собака )\s{0,2}[\w-]{1,63}"
+     r"(?:\.|\[\.\]|\[dot\]|\(dot\)| dot | точка )"),
+)
+
+# Faster regexes that find exactly what a detector's regex finds (same spans, same groups), keyed by that
+# regex and its flags. The phone regex starts with a look-behind; this one starts with the character class
+# of the first character ("+", "(" or a digit, the digits as ranges with a digit test), so re skips to
+# candidates in C, and then checks with look-behinds which character it took and what preceded it.
+_SCANS: dict[tuple[str, int], str] = {
+    (r"(?<![\w+(])(?:\+\s?|\()?\d[\d \u00a0().\-]{5,20}\d(?!\w)", 0):
+        r"[+(0-9\u0660-\U0010ffff](?:(?<=\+)(?<![\w+(]\+)\s?\d|(?<=\()(?<![\w+(]\()\d|(?<=\d)(?<![\w+(]\d))"
+        r"[\d \u00a0().\-]{5,20}\d(?!\w)",
+}
+
+
+def _window_of(pattern: str, flags: int) -> _Window | None:
+    for prefix, prefix_flags, anchors, before, starts, to_anchor, check in _WINDOWS:
+        if pattern.startswith(prefix) and flags == prefix_flags:
+            return _Window(anchors, before, re.compile(starts, flags), to_anchor,
+                           re.compile(check, flags) if check is not None else None)
+    return None
 
 
 @dataclass(frozen=True)
@@ -270,6 +331,38 @@ _NOT_CASE_SAFE = re.compile(r"[^\x00-\x7f\u00a0-\u00b4\u00b6-\u00bf\u00d7\u00f7\
                             r"\U0001f000-\U0001faff]")
 
 
+def _odd_folds() -> re.Pattern[str] | None:
+    """Characters outside the case-safe ones that IGNORECASE matches to a letter of another lower case
+    (the long s for "s", the dotless i for "i", Cyrillic small letter rounded ve for "в" ...), from re's own
+    table; None if that private module changes."""
+    try:
+        from re import _casefix  # type: ignore[attr-defined]
+
+        chars = {chr(c) for k, vs in _casefix._EXTRA_CASES.items() for c in (k, *vs)}
+    except Exception:
+        return None
+    odd = sorted(c for c in chars if _NOT_CASE_SAFE.match(c))
+    return re.compile("[" + "".join(re.escape(c) for c in odd) + "]")
+
+
+_ODD_FOLDS = _odd_folds()
+
+
+def _fold_proxy(text: str, lower: str, case_safe: bool) -> str | None:
+    """``lower`` (``text.lower()``) where every case-insensitive occurrence in ``text`` of a literal made of
+    case-safe characters is an occurrence of the literal's lower case at the same offset; else None.
+
+    Case-safe text qualifies. Other text does when lower-casing keeps its length (only U+0130 lower-cases
+    to two characters) and it has none of ``_ODD_FOLDS``: a character then matches such a literal's
+    character case-insensitively only when its lower case is that character's lower case.
+    """
+    if case_safe:
+        return lower
+    if _ODD_FOLDS is None or len(lower) != len(text) or _ODD_FOLDS.search(text) is not None:
+        return None
+    return lower
+
+
 def _head_groups(heads: tuple[str, ...] | None, requires: tuple[str, ...]) -> HeadGroups | None:
     """``heads`` grouped by the ``requires`` substrings each holds (in first-seen order)."""
     if heads is None:
@@ -300,19 +393,26 @@ def _head_starts(groups: HeadGroups, hay: str, present: set[str], limit: int) ->
     return starts
 
 
-def _matches(det: _Detector, text: str, lower: str | None, present: set[str]) -> Iterator[re.Match[str]]:
+def _matches(det: _Detector, text: str, lower: str | None, present: set[str],
+             proxy: str | None = None) -> Iterator[re.Match[str]]:
     """Exactly ``det.regex.finditer(text)``, trying the regex only where one of ``det.heads`` occurs.
 
     ``match(text, pos)`` sees the text around ``pos`` (look-behinds), and the scan resumes after each match
     as ``finditer`` does. Case-insensitive heads are looked up in ``lower`` (``text.lower()``; None when
     the text is not made of case-safe characters: then, and for text dense with heads, ``finditer``);
-    heads holding ``requires`` substrings not in ``present`` are not looked up.
+    heads holding ``requires`` substrings not in ``present`` are not looked up. A detector with a window
+    (see ``_WINDOWS``) is tried at the start candidates before its anchors, looked up in ``proxy`` (see
+    :func:`_fold_proxy`; None: ``finditer``).
     """
     heads = det.heads
     hay = lower if det.icase else text
-    starts = None if heads is None or hay is None else _head_starts(heads, hay, present, len(text) // 4 + 16)
+    limit = len(text) // 4 + 16
+    if det.window is not None:
+        starts = None if proxy is None else _window_starts(det.window, text, proxy, limit)
+    else:
+        starts = None if heads is None or hay is None else _head_starts(heads, hay, present, limit)
     if starts is None:
-        yield from det.regex.finditer(text)
+        yield from (det.scan or det.regex).finditer(text)
         return
     match = det.regex.match
     end = 0
@@ -325,6 +425,39 @@ def _matches(det: _Detector, text: str, lower: str | None, present: set[str]) ->
         if m is not None:
             yield m
             end = m.end()
+
+
+def _window_starts(window: _Window, text: str, lower: str, limit: int) -> list[int] | None:
+    """Sorted offsets where a match can start: ``window.starts`` within ``window.before`` characters before
+    an anchor (``lower`` is the case-safe text lower-cased); None past ``limit`` anchors."""
+    anchors: list[int] = []
+    for anchor in window.anchors:
+        pos = lower.find(anchor)
+        while pos >= 0:
+            anchors.append(pos)
+            pos = lower.find(anchor, pos + 1)
+        if len(anchors) > limit:
+            return None
+    anchors.sort()
+    if window.check is not None:
+        check = window.check.match
+        anchors = [a for a in anchors if check(text, a) is not None]
+    out: list[int] = []
+    scanned = 0  # candidates below this were collected already
+    finditer = window.starts.finditer
+    before = window.before
+    stop = 0 if window.to_anchor else 1
+    for a in anchors:
+        lo = a - before
+        if lo < scanned:
+            lo = scanned
+        if lo > a:
+            continue
+        # The start class takes one character and looks only back (or, ``to_anchor``, ahead up to the
+        # anchor): endpos cuts nothing it needs.
+        out.extend(m.start() for m in finditer(text, lo, a + stop))
+        scanned = a + 1
+    return out
 
 
 def _prefilter_found(det: _Detector, text: str, lower: str | None, runs: str, present: set[str]) -> bool:
@@ -363,7 +496,8 @@ def _tables() -> _Tables:
             heads=_head_groups(_literal_heads(d["pattern"], flags, requires), requires),
             prefilter_heads=_head_groups(_literal_heads(d["prefilter"], flags, requires), requires)
             if prefilter is not None else None,
-            icase=bool(flags & re.IGNORECASE)))
+            icase=bool(flags & re.IGNORECASE), window=_window_of(d["pattern"], flags),
+            scan=re.compile(_SCANS[d["pattern"], flags], flags) if (d["pattern"], flags) in _SCANS else None))
     requires = tuple(dict.fromkeys(r for det in detectors for r in det.requires))
     in_runs = [det.prefilter.pattern for det in detectors if det.prefilter is not None and det.prefilter_in_runs]
     try:
@@ -392,28 +526,29 @@ def _window_start(text: str, start: int, window: int | None = None) -> int:
     return nl + 1 if nl >= 0 else lo
 
 
-# The text :func:`_candidates` works on and its lower case when it is case-safe (else None): validators get
+# The text :func:`_candidates` works on and its lower case where :func:`_fold_proxy` allows (else None): validators get
 # the text only. One tuple, replaced whole, so a thread never pairs one text with another's lower case.
 _LAST_LOWER: tuple[str | None, str | None] = (None, None)
 
 
 def _safe_lower(text: str) -> str | None:
-    """``text.lower()`` when ``text`` is made of case-safe characters (see ``_NOT_CASE_SAFE``), else None."""
+    """``text.lower()`` where it finds every case-insensitive keyword occurrence (see :func:`_fold_proxy`)."""
     global _LAST_LOWER
     last = _LAST_LOWER
     if last[0] is text:
         return last[1]
-    lower = text.lower() if _NOT_CASE_SAFE.search(text) is None else None
-    _LAST_LOWER = (text, lower)
-    return lower
+    lower = text.lower()
+    proxy = _fold_proxy(text, lower, _NOT_CASE_SAFE.search(text) is None)
+    _LAST_LOWER = (text, proxy)
+    return proxy
 
 
 @lru_cache(maxsize=64)
 def _context_gate(keys: tuple[str, ...]) -> re.Pattern[str] | None:
     """The keywords of ``keys``, lower-cased, as one case-sensitive alternation without look-arounds.
 
-    In case-safe text every keyword match of a context regex is an occurrence of one of these in the lower
-    case (the regexes only add word-boundary look-arounds): where this finds nothing in a window, none of
+    In text :func:`_fold_proxy` accepts, every keyword match of a context regex is an occurrence of one of
+    these in the lower case (the regexes only add word-boundary look-arounds): where this finds nothing in a window, none of
     the regexes does, found by one fast scan. None when a keyword is not case-safe itself.
     """
     words = {w.lower() for key in keys for w in _tables().context_words[key]}
@@ -703,7 +838,8 @@ def _candidates(text: str) -> list[tuple[int, Hit]]:
     global _LAST_LOWER
     lower = text.lower()
     case_safe = _NOT_CASE_SAFE.search(text) is None
-    _LAST_LOWER = (text, lower if case_safe else None)
+    proxy = _fold_proxy(text, lower, case_safe)
+    _LAST_LOWER = (text, proxy)
     runs = "\n".join(_RUN_RE.findall(text))
     present = _present(lower, runs, case_safe, tables)
     safe_lower = lower if case_safe else None
@@ -720,7 +856,7 @@ def _candidates(text: str) -> list[tuple[int, Hit]]:
         validate = _VALIDATORS[det.validator]
         failed: set[str] = set()
         calls = 0
-        for m in _matches(det, text, safe_lower, present):
+        for m in _matches(det, text, safe_lower, present, proxy):
             if det.context and not _has_context(text, m.start(), det.context):
                 continue
             matched = m.group(0)

@@ -368,3 +368,66 @@ def test_not_case_safe_text_still_matches_case_insensitively() -> None:
 def test_www_left_without_a_host_is_not_a_url() -> None:
     assert find_contacts("see www.. now and WWW..") == []
     assert pairs("www.shop.ru.") == [("url", "www.shop.ru")]
+
+
+def _fuzz_texts(n: int, seed: int) -> list[str]:
+    """Texts dense with the anchors, look-behind characters and case oddities the fast scans rely on."""
+    import random
+
+    rng = random.Random(seed)
+    onion56 = "pg6mmjiyjmcrsslvykfwnntlaru7p5svn6y2ymmju6nubxndf4pscryd"
+    parts = ["@", "[at]", "(AT)", " собака ", "[СОБАКА]", "{at}", "(собака)", ".", "[.]", "(dot)", " dot ", " точка ",
+             "onion", "ONION", ".onion", onion56, onion56.upper(), "abcdefghijklmnop", "t.me/", "T . ME /", "telegram",
+             "https://", "www.", "me", "dog", "/", "+", "(", ")", "-", " ", "  ", "\n", "\t", "_", "x", "Ab", "ivan.petrov",
+             "mail", "ru", "com", "жаба", "тел", "whatsapp", "wa", "+7", "8 (916) 123-45-67", "123", "4567", "٣", "0",
+             "é", "Ω", "звоните", "viber", "📞", "shop_bot", "a", "A", "z", "é@"]
+    odd = [*parts, "ſ", "ı", "K", "İ", "Σ", "ᲂ"]  # case oddities: in every third text
+    return ["".join(rng.choice(odd if i % 3 == 0 else parts) for _ in range(rng.randint(1, 60))) for i in range(n)]
+
+
+def test_windowed_and_rewritten_scans_find_what_finditer_finds() -> None:
+    # The anchor windows (_WINDOWS), the rewritten phone scan (_SCANS) and the fold proxy must give exactly the
+    # matches of the detector's own regex: spans and groups, on fuzzed text and on the labelled posts.
+    import json
+    from pathlib import Path
+
+    from nlp import contacts as c
+
+    tables = c._tables()
+    fast = [d for d in tables.detectors if d.window is not None or d.scan is not None]
+    assert {d.validator for d in fast} >= {"onion", "telegram_link", "email", "phone"}
+    labelled = Path(__file__).parent / "data" / "nlp_labelled.jsonl"
+    texts = _fuzz_texts(3000, 11) + [json.loads(line)["text"] for line in labelled.read_text().splitlines()
+                                     if line.strip()]
+    used_window = 0
+    for text in texts:
+        lower = text.lower()
+        case_safe = c._NOT_CASE_SAFE.search(text) is None
+        proxy = c._fold_proxy(text, lower, case_safe)
+        used_window += proxy is not None
+        present = c._present(lower, "\n".join(c._RUN_RE.findall(text)), case_safe, tables)
+        for det in fast:
+            got = [(m.span(), m.groups()) for m in c._matches(det, text, lower if case_safe else None, present, proxy)]
+            want = [(m.span(), m.groups()) for m in det.regex.finditer(text)]
+            assert got == want, (det.validator, text)
+    assert used_window > 2000
+
+
+def test_fold_proxy_finds_every_case_insensitive_occurrence() -> None:
+    # Outside _ODD_FOLDS (and U+0130), a character matches a case-safe letter case-insensitively only when its
+    # lower case is that letter's lower case: every cased character of Unicode checked against every letter.
+    import re
+    import sys
+
+    from nlp import contacts as c
+
+    assert c._ODD_FOLDS is not None and c._ODD_FOLDS.search("ſ") and not c._ODD_FOLDS.search("sкK")
+    cased = "".join(ch for ch in map(chr, range(sys.maxunicode + 1))
+                    if (ch.lower() != ch or ch.upper() != ch) and not c._ODD_FOLDS.search(ch) and ch != "\u0130")
+    letters = [ch for ch in map(chr, range(0x500)) if ch.lower() != ch.upper() and not c._NOT_CASE_SAFE.match(ch)]
+    assert "a" in letters and "ж" in letters
+    for letter in letters:
+        for m in re.finditer(re.escape(letter), cased, re.IGNORECASE):
+            assert m.group().lower() == letter.lower(), (letter, m.group())
+    assert c._fold_proxy("Kſ", "kſ", False) is None and c._fold_proxy("İ@", "i̇@", False) is None
+    assert c._fold_proxy("Ω@x", "ω@x", False) == "ω@x"
