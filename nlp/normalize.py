@@ -17,6 +17,7 @@ import unicodedata
 from array import array
 from collections.abc import Callable, Container
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 # Characters that carry no visible letter and are used to break up words ("м\u200bеф").
 _INVISIBLE = frozenset("\u00ad\u200b\u200c\u200d\u2060\ufeff\ufe0e\ufe0f\u180e")
@@ -91,14 +92,18 @@ def _char_level(text: str) -> tuple[str, list[int] | None]:
     if len(low) == len(text) and unicodedata.is_normalized("NFKC", low) and (
             (low.isprintable() and "\ufe0f" not in low and "\ufe0e" not in low) or not _INVISIBLE_RE.search(low)):
         return low, None
-    out: list[str] = []
+    # Characters that only lower-case (most of any text) go through in runs; the others one at a time.
+    out: list[str] = []  # non-empty pieces; the last character of the last one is the previous output character
     index: list[int] = []
-    for pos, ch in enumerate(text):
+    prev = 0
+    for m in _special_chars().finditer(text):
+        pos = m.start()
+        if pos > prev:
+            out.append(text[prev:pos].lower())  # one character each, as for the characters one by one
+            index.extend(range(prev, pos))
+        prev = pos + 1
+        ch = m.group()
         if ch in _INVISIBLE:
-            continue
-        if ch.isascii():
-            out.append(ch.lower())
-            index.append(pos)
             continue
         cp = ord(ch)
         if 0x1F130 <= cp <= 0x1F189:  # squared / negative circled / negative squared Latin letters
@@ -108,14 +113,47 @@ def _char_level(text: str) -> tuple[str, list[int] | None]:
         norm = unicodedata.normalize("NFKC", ch).lower()
         if unicodedata.combining(ch) and out:
             # A combining mark: compose it with the previous letter ("и" + breve -> "й") or drop it.
-            composed = unicodedata.normalize("NFC", out[-1] + ch)
+            composed = unicodedata.normalize("NFC", out[-1][-1] + ch)
             if len(composed) == 1:
-                out[-1] = composed
+                out[-1] = out[-1][:-1] + composed
             continue
-        for piece in norm:
-            out.append(piece)
-            index.append(pos)
+        if norm:
+            out.append(norm)
+            index.extend([pos] * len(norm))
+    if prev < len(text):
+        out.append(text[prev:].lower())
+        index.extend(range(prev, len(text)))
     return "".join(out), index
+
+
+# Characters from here on are all taken one at a time: a class with ranges above the BMP is tested range by
+# range (~135 ns a character), one limited to the BMP plus this single range as a bitmap (~4 ns).
+_PLAIN_LIMIT = 0x10000
+
+
+def _needs_own_step(ch: str) -> bool:
+    """True unless ``ch`` is unchanged by NFKC, not combining, not invisible, not a squared letter, and
+    lower-cases to one character on its own (capital sigma lower-cases by context, so it is excluded)."""
+    cp = ord(ch)
+    return (ch in _INVISIBLE or 0x1F130 <= cp <= 0x1F189 or ch == "\u03a3" or len(ch.lower()) != 1
+            or bool(unicodedata.combining(ch)) or unicodedata.normalize("NFKC", ch) != ch)
+
+
+@lru_cache(maxsize=1)
+def _special_chars() -> re.Pattern[str]:
+    """A character class of the characters :func:`_char_level` must handle one at a time (built once,
+    ~30 ms, the first time a text needs the per-character path)."""
+    ranges: list[str] = []
+    start = None
+    for cp in range(0x80, _PLAIN_LIMIT):
+        special = _needs_own_step(chr(cp))
+        if special and start is None:
+            start = cp
+        elif not special and start is not None:
+            ranges.append(f"\\U{start:08x}-\\U{cp - 1:08x}")
+            start = None
+    ranges.append(f"\\U{_PLAIN_LIMIT if start is None else start:08x}-\\U0010ffff")
+    return re.compile("[" + "".join(ranges) + "]")
 
 
 def _fold_word(word: str) -> str:

@@ -123,3 +123,47 @@ def test_mixed_words_found_from_latin_runs_as_from_letter_pairs() -> None:
     for text in _random_texts(2, 4000) + ["мeф", "aмb", "ab мe cd", "kрасный a"]:
         low = text.lower()
         assert nz._fold_mixed(low) == by_pairs(low), low
+
+
+def _char_level_one_by_one(text: str) -> tuple[str, list[int] | None]:
+    """The per-character reference: NFKC, invisible removal, lower-casing, combining marks composed."""
+    import unicodedata
+
+    from nlp import normalize as nz
+
+    out: list[str] = []
+    index: list[int] = []
+    for pos, ch in enumerate(text):
+        if ch in nz._INVISIBLE:
+            continue
+        if 0x1F130 <= ord(ch) <= 0x1F189:
+            out.append(chr(ord("a") + (ord(ch) - 0x1F130) % 26))
+            index.append(pos)
+            continue
+        norm = unicodedata.normalize("NFKC", ch).lower()
+        if unicodedata.combining(ch) and out:
+            composed = unicodedata.normalize("NFC", out[-1] + ch)
+            if len(composed) == 1:
+                out[-1] = composed
+            continue
+        for piece in norm:
+            out.append(piece)
+            index.append(pos)
+    return "".join(out), index
+
+
+def test_runs_of_plain_characters_match_the_per_character_path() -> None:
+    """_char_level lower-cases runs of plain characters at once and must equal the one-by-one path."""
+    import random
+
+    from nlp import normalize as nz
+
+    rng = random.Random(5)
+    pool = list("aZмЁ1 .\n") + ["\u0306", "\u0301", "Σ", "İ", "ß", "ﬁ", "Ｍ", "①", "²", "\u200b", "\ufe0f", "\u00ad",
+                                "🄼", "😀", "\U00030001", "ǅ", "ẞ", "\u0345", "\u2126", "\u212a", "㎏", "\u00a0"]
+    texts = ["".join(rng.choice(pool) for _ in range(rng.randint(1, 30))) for _ in range(3000)]
+    texts += ["a" + chr(cp) + "b" + chr(cp) + "\u200b" for cp in range(0x80, 0x30100, 11)]
+    for text in texts:
+        got = nz._char_level(text)
+        if got[1] is not None:  # the fast paths (no offset map) are checked by the snapshot
+            assert got == _char_level_one_by_one(text), repr(text)
