@@ -95,6 +95,7 @@ class _Detector:
     icase: bool = False  # the regex ignores case
     window: _Window | None = None  # every match holds an anchor near its start (see _WINDOWS)
     scan: re.Pattern[str] | None = None  # finds what ``regex`` finds, faster (see _SCANS); None: ``regex``
+    runs_prefilter: re.Pattern[str] | None = None  # matches in the runs iff ``prefilter`` does (_EXISTS)
 
 
 @dataclass(frozen=True)
@@ -145,6 +146,27 @@ _SCANS: dict[tuple[str, int], str] = {
     (r"(?<![\w+(])(?:\+\s?|\()?\d[\d \u00a0().\-]{5,20}\d(?!\w)", 0):
         r"[+(0-9\u0660-\U0010ffff](?:(?<=\+)(?<![\w+(]\+)\s?\d|(?<=\()(?<![\w+(]\()\d|(?<=\d)(?<![\w+(]\d))"
         r"[\d \u00a0().\-]{5,20}\d(?!\w)",
+    # base58 addresses: led by the class, which a look-behind then checks is no continuation of a word.
+    (r"(?<![0-9A-Za-z])[1-9A-HJ-NP-Za-km-z]{25,35}(?![0-9A-Za-z])", 0):
+        r"[1-9A-HJ-NP-Za-km-z](?<![0-9A-Za-z][1-9A-HJ-NP-Za-km-z])[1-9A-HJ-NP-Za-km-z]{24,34}(?![0-9A-Za-z])",
+    # PGP key ids: "0x" and the hex run, or the hex run alone (its first character taken by the class).
+    (r"(?<![0-9A-Za-z])(?:0x)?(?:[0-9A-Fa-f]{40}|[0-9A-Fa-f]{16})(?![0-9A-Za-z])", 0):
+        r"[0-9A-Fa-f](?<![0-9A-Za-z][0-9A-Fa-f])(?:(?<=0)x(?:[0-9A-Fa-f]{40}|[0-9A-Fa-f]{16})"
+        r"|(?:[0-9A-Fa-f]{39}|[0-9A-Fa-f]{15}))(?![0-9A-Za-z])",
+}
+
+# Prefilters only answer "is there a match", so they may be replaced by regexes that match somewhere exactly
+# when they do, with fewer attempts: a run of n class characters exists iff one starts where the class's run
+# starts (tried only there, not again at each character of a run); 12 card digits with single separators
+# exist iff such a sequence starts at a digit that no digit, or digit and separator, precede; four hex
+# digits, one or two blanks, four hex digits: led by the first blank after the four digits.
+_EXISTS: dict[tuple[str, int], str] = {
+    (r"[0-9A-Fa-f]{16}", 0): r"[0-9A-Fa-f](?<![0-9A-Fa-f][0-9A-Fa-f])[0-9A-Fa-f]{15}",
+    (r"[1-9A-HJ-NP-Za-km-z]{25}", 0):
+        r"[1-9A-HJ-NP-Za-km-z](?<![1-9A-HJ-NP-Za-km-z][1-9A-HJ-NP-Za-km-z])[1-9A-HJ-NP-Za-km-z]{24}",
+    (r"\d(?:[ \-\u00a0]?\d){11}", 0): r"\d(?<!\d\d)(?<!\d[ \-\u00a0]\d)(?:[ \-\u00a0]?\d){11}",
+    (r"[0-9A-Fa-f]{4}[ \u00a0]{1,2}[0-9A-Fa-f]{4}", 0):
+        r"[ \u00a0](?<=[0-9A-Fa-f]{4}[ \u00a0])[ \u00a0]?[0-9A-Fa-f]{4}",
 }
 
 
@@ -464,8 +486,8 @@ def _prefilter_found(det: _Detector, text: str, lower: str | None, runs: str, pr
     """Whether ``det.prefilter`` matches somewhere in ``text`` (same answer as ``search``, found cheaper)."""
     prefilter = det.prefilter
     assert prefilter is not None
-    if det.prefilter_in_runs:
-        return prefilter.search(runs) is not None
+    if det.prefilter_in_runs and det.runs_prefilter is not None:
+        return det.runs_prefilter.search(runs) is not None
     hay = lower if det.icase else text
     if det.prefilter_heads is not None and hay is not None:
         # Every match starts at an occurrence of a head: try the prefilter there only.
@@ -493,13 +515,16 @@ def _tables() -> _Tables:
             d["label"], re.compile(d["pattern"], flags), d["validator"], d.get("context"),
             int(d.get("priority", 50)), requires, prefilter,
             prefilter_in_runs=prefilter is not None and _in_runs(prefilter),
+            runs_prefilter=None if prefilter is None else re.compile(
+                _EXISTS.get((d["prefilter"], flags), d["prefilter"]), flags),
             heads=_head_groups(_literal_heads(d["pattern"], flags, requires), requires),
             prefilter_heads=_head_groups(_literal_heads(d["prefilter"], flags, requires), requires)
             if prefilter is not None else None,
             icase=bool(flags & re.IGNORECASE), window=_window_of(d["pattern"], flags),
             scan=re.compile(_SCANS[d["pattern"], flags], flags) if (d["pattern"], flags) in _SCANS else None))
     requires = tuple(dict.fromkeys(r for det in detectors for r in det.requires))
-    in_runs = [det.prefilter.pattern for det in detectors if det.prefilter is not None and det.prefilter_in_runs]
+    in_runs = [det.runs_prefilter.pattern for det in detectors
+               if det.runs_prefilter is not None and det.prefilter_in_runs]
     try:
         runs_gate = re.compile("|".join(f"(?:{p})" for p in in_runs)) if in_runs else None
     except re.error:  # e.g. two prefilters naming the same group: search them one by one

@@ -377,10 +377,12 @@ def _fuzz_texts(n: int, seed: int) -> list[str]:
     rng = random.Random(seed)
     onion56 = "pg6mmjiyjmcrsslvykfwnntlaru7p5svn6y2ymmju6nubxndf4pscryd"
     parts = ["@", "[at]", "(AT)", " собака ", "[СОБАКА]", "{at}", "(собака)", ".", "[.]", "(dot)", " dot ", " точка ",
-             "onion", "ONION", ".onion", onion56, onion56.upper(), "abcdefghijklmnop", "t.me/", "T . ME /", "telegram",
+             "onion", "ONION", ".onion", onion56, onion56.upper(), onion56 + ".onion", "x" + onion56 + " [dot] onion",
+             "abcdefghijklmnop.onion", "b" + onion56 + " (.)onion:80/x", "abcdefghijklmnop", "t.me/", "T . ME /", "telegram",
              "https://", "www.", "me", "dog", "/", "+", "(", ")", "-", " ", "  ", "\n", "\t", "_", "x", "Ab", "ivan.petrov",
              "mail", "ru", "com", "жаба", "тел", "whatsapp", "wa", "+7", "8 (916) 123-45-67", "123", "4567", "٣", "0",
-             "é", "Ω", "звоните", "viber", "📞", "shop_bot", "a", "A", "z", "é@"]
+             "é", "Ω", "звоните", "viber", "📞", "shop_bot", "a", "A", "z", "é@", "0x", "0X", "DEADBEEF", "c0ffee12",
+             "abcdef0123456789", "Fa", "4", "8", "Zx9Kq2Wm7Rt5Yb3Nv8Hj4Gf6Dp1Ls", "1234", "5678 9012", "-", "\u00a0"]
     odd = [*parts, "ſ", "ı", "K", "İ", "Σ", "ᲂ"]  # case oddities: in every third text
     return ["".join(rng.choice(odd if i % 3 == 0 else parts) for _ in range(rng.randint(1, 60))) for i in range(n)]
 
@@ -431,3 +433,21 @@ def test_fold_proxy_finds_every_case_insensitive_occurrence() -> None:
             assert m.group().lower() == letter.lower(), (letter, m.group())
     assert c._fold_proxy("Kſ", "kſ", False) is None and c._fold_proxy("İ@", "i̇@", False) is None
     assert c._fold_proxy("Ω@x", "ω@x", False) == "ω@x"
+
+
+def test_runs_prefilter_rewrites_match_exactly_when_the_prefilters_do() -> None:
+    from nlp import contacts as c
+
+    rewritten = [d for d in c._tables().detectors
+                 if d.prefilter is not None and d.runs_prefilter is not None
+                 and d.runs_prefilter.pattern != d.prefilter.pattern]
+    assert {d.validator for d in rewritten} >= {"card", "pgp_hex", "pgp_grouped", "base58_address"}
+    texts = _fuzz_texts(4000, 23)
+    found = 0
+    for text in texts:
+        for det in rewritten:
+            assert det.prefilter is not None and det.runs_prefilter is not None
+            want = det.prefilter.search(text) is not None
+            assert (det.runs_prefilter.search(text) is not None) == want, (det.validator, text)
+            found += want
+    assert found > 1000
