@@ -247,6 +247,7 @@ class _Slot:
     starts: str
     width: int = 0
     reach: dict[str, int] = field(default_factory=dict)
+    lead: re.Pattern[str] | None = None  # a "window" slot: a class holding every match's first character
     # a "literal" slot: literals one of which occurs in every match, when that is a stronger test than its
     # gate (None: none known); the slot is tried only when one of them occurs in the post
     live: tuple[str, ...] | None = None
@@ -576,6 +577,7 @@ def _plan_scan(model: _Model) -> None:
             slot = _Slot(pattern, gate, starts)
             if not starts and (plan := _window_plan(pattern.pattern)) is not None:
                 slot.starts, (slot.width, slot.reach) = "window", plan
+                slot.lead = _lead_scanner(pattern.pattern)
             elif starts == "literal":
                 parsed = _sre_parse.parse(pattern.pattern)
                 need = None if parsed.state.flags & ~re.UNICODE else _required(parsed, frozenset(gate or ()))
@@ -772,13 +774,18 @@ def _starts(text: str, lit: str) -> list[int]:
     return out
 
 
-def _windowed(pattern: re.Pattern[str], text: str, windows: list[tuple[int, int]], width: int
-              ) -> Iterator[re.Match[str]]:
+def _windowed(pattern: re.Pattern[str], text: str, windows: list[tuple[int, int]], width: int,
+              lead: re.Pattern[str] | None = None) -> Iterator[re.Match[str]]:
     """``pattern.finditer(text)`` for a "window" slot, given ``(lo, hi)`` ranges holding every match start.
 
     The ranges are merged and each searched with ``endpos`` ``width`` past its last start: that cuts off
-    no match starting in it (a match is at most ``width`` long and looks at nothing after its end).
+    no match starting in it (a match is at most ``width`` long and looks at nothing after its end). With
+    ``lead`` (:func:`_lead_scanner`: a class holding the first character of every match) the pattern is
+    tried only where ``lead`` finds such a character, instead of ``search`` trying it at every position.
     """
+    if lead is not None:
+        yield from _windowed_led(pattern, text, windows, width, lead)
+        return
     windows.sort()
     cur, i, n, size = 0, 0, len(windows), len(text)
     while i < n:
@@ -794,6 +801,55 @@ def _windowed(pattern: re.Pattern[str], text: str, windows: list[tuple[int, int]
                 break
             yield m
             cur = lo = m.end()
+
+
+def _windowed_led(pattern: re.Pattern[str], text: str, windows: list[tuple[int, int]], width: int,
+                  lead: re.Pattern[str]) -> Iterator[re.Match[str]]:
+    """:func:`_windowed` trying ``pattern`` only at the characters ``lead`` matches (the same matches)."""
+    windows.sort()
+    cur, i, n, size = 0, 0, len(windows), len(text)
+    find, match = lead.search, pattern.match
+    while i < n:
+        lo, hi = windows[i]
+        i += 1
+        while i < n and windows[i][0] <= hi + 1:
+            hi = max(hi, windows[i][1])
+            i += 1
+        lo = max(lo, cur)
+        end = min(size, hi + width)
+        while lo <= hi:
+            c = find(text, lo, end)
+            if c is None or (pos := c.start()) > hi:
+                break
+            m = match(text, pos, end)
+            if m is None:
+                lo = pos + 1
+                continue
+            yield m
+            cur = lo = m.end()
+
+
+def _lead_scanner(pattern: str) -> re.Pattern[str] | None:
+    """A one-character class holding the first character of every match of ``pattern`` (None: not known).
+
+    From the parsed pattern (:func:`_first_classes`): only when no match can be empty, no flags are set and
+    every first item is a literal or a class that is not negated.
+    """
+    parsed = _sre_parse.parse(pattern)
+    if parsed.state.flags & ~re.UNICODE:
+        return None
+    first = _first_classes(parsed.data)
+    if first is None or first[1] or not first[0]:
+        return None
+    members: list[tuple[Any, Any]] = []
+    for negated, chars, cats, _ in first[0]:
+        if negated:
+            return None
+        members += [(_sre.LITERAL, ord(ch)) for ch in sorted(chars)] + [(_sre.CATEGORY, cat) for cat in cats]
+    state = _sre_parse.State()
+    state.flags = re.UNICODE
+    lead: re.Pattern[str] = _re_compiler.compile(_sre_parse.SubPattern(state, [(_sre.IN, members)]))
+    return lead
 
 
 def _scan(lowered: str, model: _Model, present: set[str], skip: _Skip
@@ -941,7 +997,8 @@ def _rule_hits(text: str, model: _Model, skip: _Skip | None = None) -> dict[int,
             if part.gate is not None and present.isdisjoint(part.gate):
                 continue
             if part.starts == "window":
-                texts: Iterable[str] = map(_group, _windowed(part.pattern, lowered, windows.get(slot, []), part.width))
+                texts: Iterable[str] = map(_group, _windowed(part.pattern, lowered, windows.get(slot, []), part.width,
+                                                             part.lead))
             elif part.starts:
                 texts = found.get(slot, ())
             else:

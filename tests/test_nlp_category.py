@@ -420,8 +420,22 @@ def test_window_plan_and_windowed_search() -> None:
                       for m in re.finditer(re.escape(lit), low)]
             # overlapping occurrences too
             ranges += [(i - slot.reach[lit], i) for lit in slot.reach for i in range(len(low)) if low.startswith(lit, i)]
-            got = [m.group() for m in category._windowed(slot.pattern, low, ranges, slot.width)]
-            assert got == [m.group() for m in slot.pattern.finditer(low)], text
+            want = [m.span() for m in slot.pattern.finditer(low)]
+            assert [m.span() for m in category._windowed(slot.pattern, low, list(ranges), slot.width)] == want, text
+            assert slot.lead is not None
+            got = [m.span() for m in category._windowed(slot.pattern, low, list(ranges), slot.width, slot.lead)]
+            assert got == want, text
+
+
+def test_lead_scanner_holds_every_first_character() -> None:
+    """The lead class of a pattern matches the first character of each of its matches, and only then exists."""
+    lead = category._lead_scanner(r"(?<!\d)\$\s?\d|(?:per|a)\s|[£€]x|\d%")
+    assert lead is not None
+    assert {ch for ch in "$pa£€1٣ \tbz%" if lead.match(ch)} == set("$pa£€1٣")
+    assert category._lead_scanner(r"a?b?") is None  # can match nothing
+    assert category._lead_scanner(r"[^a]b") is None  # a negated class
+    assert category._lead_scanner(r"(?i:a)b") is None  # inline flags
+    assert category._lead_scanner(r"(?i)ab") is None
 
 
 def test_chunk_cache_is_bounded_and_keeps_no_long_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
