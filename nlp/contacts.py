@@ -426,7 +426,8 @@ def _matches(det: _Detector, text: str, lower: str | None, present: set[str],
     hay = lower if det.icase else text
     limit = len(text) // 4 + 16
     if det.window is not None:
-        starts = None if proxy is None else _window_starts(det.window, text, proxy, limit)
+        # Text dense with anchors (hostile) is scanned with finditer: windows cost Python work per anchor.
+        starts = None if proxy is None else _window_starts(det.window, text, proxy, len(text) // 16 + 16)
     else:
         starts = None if heads is None or hay is None else _head_starts(heads, hay, present, limit)
     if starts is None:
