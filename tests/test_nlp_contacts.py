@@ -406,7 +406,8 @@ def test_windowed_and_rewritten_scans_find_what_finditer_finds() -> None:
         lower = text.lower()
         case_safe = c._NOT_CASE_SAFE.search(text) is None
         proxy = c._fold_proxy(text, lower, case_safe)
-        used_window += proxy is not None
+        used_window += proxy is not None and all(
+            c._window_starts(d.window, text, proxy, len(text) // 16 + 16) is not None for d in fast if d.window)
         present = c._present(lower, "\n".join(c._RUN_RE.findall(text)), case_safe, tables)
         for det in fast:
             got = [(m.span(), m.groups()) for m in c._matches(det, text, lower if case_safe else None, present, proxy)]
