@@ -13,7 +13,7 @@ import bisect
 import re
 from bisect import bisect_left, bisect_right
 from functools import lru_cache
-from operator import attrgetter, itemgetter, le
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -70,11 +70,13 @@ def bind_offers(text: str, drugs: list[dict[str, Any]], quantities: list[Quantit
         return []
     seg_starts = _segments(text)
     masses = [q for q in quantities if q.grams is not None]
-    counts = [q for q in quantities if q.grams is None]
+    counts = [q for q in quantities if q.grams is None] if len(masses) < len(quantities) else []
     drug_starts = list(map(_START_KEY, drugs))
     m_starts, m_ends = list(map(_START, masses)), list(map(_END, masses))
-    c_starts, c_ends = list(map(_START, counts)), list(map(_END, counts))
-    if not _ascending(drug_starts, m_starts, m_ends, c_starts, c_ends):
+    c_starts, c_ends = (list(map(_START, counts)), list(map(_END, counts))) if counts else ([], [])
+    # In order: each list equals its sorted copy (one C sort of a few items per list).
+    if (drug_starts != sorted(drug_starts) or m_starts != sorted(m_starts) or m_ends != sorted(m_ends)
+            or c_starts != sorted(c_starts) or c_ends != sorted(c_ends)):
         return _bind_by_segment_lists(text, drugs, quantities, prices, seg_starts)
     # Everything in text order (as the extractor passes it): the items of a segment are a slice of each list,
     # found by bisecting, and "nearest before/after" is a bisection within that slice.
@@ -219,14 +221,6 @@ _BEFORE_TEXT = float("-inf")  # where "segment -1" (offsets below 0) begins
 _START_KEY = itemgetter("start")
 _START = attrgetter("start")
 _END = attrgetter("end")
-
-
-def _ascending(*lists: list[int]) -> bool:
-    """Whether every list is in ascending order."""
-    for values in lists:
-        if len(values) > 1 and not all(map(le, values, values[1:])):
-            return False
-    return True
 
 
 def _bind_by_segment_lists(text: str, drugs: list[dict[str, Any]], quantities: list[Quantity],

@@ -184,13 +184,15 @@ def _prices(text: str, lang: str, data_dir: Path, matches: Iterator[re.Match[str
     table = currencies(data_dir)
     out: list[Price] = []
     scanned = 0  # where the previous match ended
+    new, set_amount, set_currency, set_start, set_end = _NEW, _SET_AMOUNT, _SET_CURRENCY, _SET_START, _SET_END
     for m in matches:
         start = m.start()
-        if m.re.groups == 1:  # the word regex: a bare amount after от/по/цена
+        groups = m.groups()
+        if len(groups) == 1:  # the word regex: a bare amount after от/по/цена
             num1 = numw = num2 = num3 = None
-            num4 = m.group(1)
+            num4 = groups[0]
         else:
-            num1, mult1, numw, num2, mult2, sign2, word2, num3, mult3, num4 = m.groups()
+            num1, mult1, numw, num2, mult2, sign2, word2, num3, mult3, num4 = groups
         if num1 is not None:
             raw, mult, currency = num1, mult1, table.get(text[start])
         elif num2 is not None:
@@ -212,7 +214,7 @@ def _prices(text: str, lang: str, data_dir: Path, matches: Iterator[re.Match[str
             if value is None or value < 100:  # "1г - 2г" ranges and counts are not prices
                 scanned = m.end()
                 continue
-        scanned = m.end()
+        scanned = end = m.end()
         if currency is None:
             continue
         value = _number(raw)
@@ -220,5 +222,10 @@ def _prices(text: str, lang: str, data_dir: Path, matches: Iterator[re.Match[str
             continue
         if mult:
             value *= 1000.0
-        out.append(_new_price(value, currency, start, m.end()))
+        price = new(Price)  # _new_price, inlined
+        set_amount(price, value)
+        set_currency(price, currency)
+        set_start(price, start)
+        set_end(price, end)
+        out.append(price)
     return out

@@ -168,10 +168,18 @@ def find_quantities(norm_text: str, data_dir: Path = DATA_DIR) -> list[Quantity]
     new = _new_quantity
     if data_dir is DATA_DIR or data_dir == DATA_DIR:
         reading = _default_reading
+        make = _NEW
+        set_value, set_unit, set_grams, set_start, set_end = _SET_VALUE, _SET_UNIT, _SET_GRAMS, _SET_START, _SET_END
         for m in _quantity_re(data_dir).finditer(norm_text):
             got = reading(*m.groups())
             if got is not None:
-                out.append(new(*got, *m.span()))
+                q = make(Quantity)  # _new_quantity, inlined
+                set_value(q, got[0])
+                set_unit(q, got[1])
+                set_grams(q, got[2])
+                set_start(q, m.start())
+                set_end(q, m.end())
+                out.append(q)
         return out
     for m in _quantity_re(data_dir).finditer(norm_text):
         got = _other_reading(*m.groups(), data_dir)
