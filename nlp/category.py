@@ -926,6 +926,21 @@ def _digit_scan(lowered: str, model: _Model, found: dict[int, list[str]], skip: 
             found[slot] = matched
 
 
+_SPACED_CACHE_SIZE = 20_000  # matched texts with their whitespace runs made single spaces; emptied when full
+_spaced_cache: dict[str, str] = {}
+_spaced_get = _spaced_cache.get
+
+
+def _spaced(text: str) -> str:
+    """``" ".join(text.split())``, remembered (a rule's matched texts repeat: prices, tiers, phrases)."""
+    term = " ".join(text.split())
+    if len(text) <= _MAX_CACHED_CHUNK:
+        if len(_spaced_cache) >= _SPACED_CACHE_SIZE:
+            _spaced_cache.clear()
+        _spaced_cache[text] = term
+    return term
+
+
 def _rule_hits(text: str, model: _Model, skip: _Skip | None = None) -> dict[int, list[str]]:
     """Rule index -> distinct matched terms (surface forms), in text order; without the rules in ``skip``."""
     if skip is None:
@@ -1005,7 +1020,9 @@ def _rule_hits(text: str, model: _Model, skip: _Skip | None = None) -> dict[int,
                 texts = map(_group, part.pattern.finditer(lowered))
             terms = hits.get(idx)
             for text_ in texts:
-                term = " ".join(text_.split())
+                term = _spaced_get(text_)
+                if term is None:
+                    term = _spaced(text_)
                 if terms is None:
                     terms = hits[idx] = [term]
                 elif term not in terms:

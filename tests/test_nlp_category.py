@@ -451,6 +451,17 @@ def test_chunk_cache_is_bounded_and_keeps_no_long_chunks(monkeypatch: pytest.Mon
     category._chunk_cache.clear()
 
 
+def test_spaced_terms_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(category, "_SPACED_CACHE_SIZE", 4)
+    category._spaced_cache.clear()
+    assert category._spaced(" 1г \n -\t2500 ") == "1г - 2500"
+    for i in range(20):
+        assert category._spaced(f"{i}  г") == f"{i} г"
+    assert len(category._spaced_cache) <= 4
+    assert category._spaced("x " * 100) == ("x " * 100).strip() and ("x " * 100) not in category._spaced_cache
+    category._spaced_cache.clear()
+
+
 def test_literals_with_spaces_need_a_real_space() -> None:
     """A slang prefix with a space ("ставь лайк") is found across chunks, but not across a tab or a newline."""
     model = category._model()
