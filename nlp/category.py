@@ -1020,9 +1020,8 @@ def _rule_hits(text: str, model: _Model, skip: _Skip | None = None) -> dict[int,
                 texts = map(_group, part.pattern.finditer(lowered))
             terms = hits.get(idx)
             for text_ in texts:
-                term = _spaced_get(text_)
-                if term is None:
-                    term = _spaced(text_)
+                spaced = _spaced_get(text_)
+                term = _spaced(text_) if spaced is None else spaced
                 if terms is None:
                     terms = hits[idx] = [term]
                 elif term not in terms:
