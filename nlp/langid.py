@@ -49,6 +49,17 @@ _KK_CHARS = "әғқңөұүһӘҒҚҢӨҰҮҺ"
 _KK_REF = re.compile(("&#(?:" + "|".join(str(ord(c)) for c in _KK_CHARS) + ");").encode())
 _ODD_LATIN = "İıſ\u212a"  # İ, dotless i, long s, Kelvin sign
 _ODD_LATIN_REF = re.compile(("&#(?:" + "|".join(str(ord(c)) for c in _ODD_LATIN) + ");").encode())
+# The other _CYR characters outside cp1251: Kazakh letters and the Cyrillic letter variants U+1C80-U+1C86
+# (small rounded ve ... tall hard sign), which _CYR matches case-insensitively; U+1C86 also matches _RU_ONLY.
+_CYR_REF = re.compile(("&#(?:" + "|".join(str(ord(c)) for c in _KK_CHARS + "\u1c80\u1c81\u1c82\u1c83\u1c84"
+                                        "\u1c85\u1c86") + ");").encode())
+_RU_ONLY_CP1251 = _cp1251_bytes(_RU_ONLY)
+_RU_ONLY_REF = re.compile(b"&#7302;")  # U+1C86
+
+
+def _count(data: bytes, values: bytes) -> int:
+    """How many bytes of ``data`` are among ``values``."""
+    return len(data) - len(data.translate(None, values))
 
 
 def _quick(sample: str, head: str) -> str | None:
@@ -99,8 +110,16 @@ def detect(text: str) -> str:
     quick = _quick(sample, head)
     if quick is not None:
         return quick
-    n_cyr = sum(map(len, _CYR_RUN.findall(head)))
-    n_lat = sum(map(len, _LAT_RUN.findall(head)))
+    # Without a literal "&#" in the text, the cp1251 encoding (characters outside it written "&#<code>;")
+    # gives every count below exactly; otherwise the regexes count.
+    encoded = sample.encode("cp1251", "xmlcharrefreplace") if "&#" not in sample else None
+    if encoded is not None:
+        head_bytes = encoded if len(head) == len(sample) else head.encode("cp1251", "xmlcharrefreplace")
+        n_cyr = _count(head_bytes, _CYR_CP1251) + len(_CYR_REF.findall(head_bytes))
+        n_lat = _count(head_bytes, _ASCII_LETTERS) + len(_ODD_LATIN_REF.findall(head_bytes))
+    else:
+        n_cyr = sum(map(len, _CYR_RUN.findall(head)))
+        n_lat = sum(map(len, _LAT_RUN.findall(head)))
     if n_lat and n_cyr:
         # Handles, links and tickers are Latin whatever the language of the post: do not count them.
         n_lat -= sum(len(_LAT.findall(tok)) for tok in _HANDLE_TOKEN_RE.findall(head))
@@ -110,15 +129,21 @@ def detect(text: str) -> str:
         return "en"
     if n_cyr == 0:
         return "en"
-    if not _UK.search(sample) and not _KK.search(sample) and n_cyr >= n_lat:
+    if encoded is not None:
+        n_uk = _count(encoded, bytes(_UK_CP1251))
+        n_kk = len(_KK_REF.findall(encoded))
+        n_ru = _count(encoded, _RU_ONLY_CP1251) + len(_RU_ONLY_REF.findall(encoded))
+    else:
+        n_uk, n_kk, n_ru = len(_UK.findall(sample)), len(_KK.findall(sample)), len(_RU_ONLY.findall(sample))
+    if not n_uk and not n_kk and n_cyr >= n_lat:
         return "ru"  # no Ukrainian or Kazakh letters at all: Russian (the fast, common case)
     stop = _stopwords()
     words = _WORD.findall(sample.lower())
     # One stop-word count per language, counted in C (a whole-number float, as adding 1.0 per word gave).
     scores = {lang: float(sum(map(stop.get(lang, frozenset()).__contains__, words))) for lang in ("ru", "uk", "kk")}
-    scores["uk"] += 2.0 * len(_UK.findall(sample))
-    scores["kk"] += 2.0 * len(_KK.findall(sample))
-    scores["ru"] += 2.0 * len(_RU_ONLY.findall(sample))
+    scores["uk"] += 2.0 * n_uk
+    scores["kk"] += 2.0 * n_kk
+    scores["ru"] += 2.0 * n_ru
     best = max(scores, key=lambda k: scores[k])
     if scores[best] == 0.0:
         return "ru"

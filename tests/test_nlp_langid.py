@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from nlp.langid import detect
@@ -45,6 +47,9 @@ def test_quick_path_tables_match_the_letter_classes() -> None:
     assert set(langid._KK_CHARS) == _matched(langid._KK)
     assert not any(c.encode("cp1251", "ignore") for c in langid._KK_CHARS)
     assert set(langid._ODD_LATIN) == {c for c in _matched(langid._LAT) if not c.isascii()}
+    assert {chr(int(r)) for r in re.findall(rb"\d+", langid._CYR_REF.pattern)} == cyr - cp1251
+    ru_only = _matched(langid._RU_ONLY)
+    assert set(langid._RU_ONLY_CP1251.decode("cp1251")) | {"\u1c86"} == ru_only
 
 
 @pytest.mark.parametrize(
