@@ -266,25 +266,26 @@ def _name_hits(parts: list[str], lead: int, words: list[str], starters: set[str]
     return hits
 
 
+def _words_of(parts: list[str]) -> tuple[list[str], int, list[str]]:
+    """``(parts, lead, words)`` of a ``_SPLIT_RE`` split: token k is parts[lead + 2k] == words[k]."""
+    lead = 0 if parts[0] else 2
+    words = parts[lead::2]  # the same strings as _TOKEN_RE.findall of the split text
+    if words and not words[-1]:
+        words.pop()
+    return parts, lead, words
+
+
 def _tokens(text: str, norm: Normalized | None, idx: _Index) -> tuple[list[str], int, list[str]]:
-    """The split of ``text`` into tokens and gaps: ``(parts, lead, words)``, token k being parts[lead + 2k].
+    """The split of ``text`` into tokens and gaps: ``(parts, lead, words)``.
 
     A ``norm`` whose text is ``text.lower()`` lends its split (same tokens lower-cased, same offsets) unless
     a token could begin a case-kept name ("NPP"), which is matched on the original spelling.
     """
-    parts = norm.parts if norm is not None and norm.lowered and norm.parts is not None else None
-    for _ in range(2):
-        if parts is None:
-            parts = _SPLIT_RE.split(text)
-            norm = None
-        lead = 0 if parts[0] else 2
-        words = parts[lead::2]  # the same strings as _TOKEN_RE.findall(text) (lower-cased from ``norm``)
-        if words and not words[-1]:
-            words.pop()
-        if norm is None or idx.exact_low_firsts.isdisjoint(words):
-            break
-        parts = None
-    return parts, lead, words
+    if norm is not None and norm.lowered and norm.parts is not None:
+        lent = _words_of(norm.parts)
+        if idx.exact_low_firsts.isdisjoint(lent[2]):
+            return lent
+    return _words_of(_SPLIT_RE.split(text))
 
 
 def find_precursors(text: str, norm: Normalized | None = None) -> list[dict]:
