@@ -438,11 +438,14 @@ def _apply_context(hits: list[_Hit], words: list[str], text: str, lex: DrugLexic
     key) a neighbour word of some entry, in order: no other word can be one of a hit's neighbours.
     """
     ambiguous_keys = lex.ambiguous_keys
-    if ambiguous_keys.isdisjoint([h.key for h in hits]):
+    keys = [h.key for h in hits]
+    if ambiguous_keys.isdisjoint(keys):
         return hits
-    if not lex.press_keys.isdisjoint([h.key for h in hits]):
+    if lex.press_keys.isdisjoint(keys):  # no press name, so no hit is marked pill_press
+        ambiguous = list(map(ambiguous_keys.__contains__, keys))
+    else:
         hits = _pill_presses(hits, words, lex, get)
-    ambiguous = [not h.pill_press and h.key in ambiguous_keys for h in hits]
+        ambiguous = [not h.pill_press and h.key in ambiguous_keys for h in hits]
     # Pure tests, cheapest first: a firm mention; two different ambiguous words naming the same substance
     # ("moroccan hash") vouch for each other; a word of the post that is (or whose lemma is) a context
     # word (one set operation); the context regex (a scan of the whole text).
