@@ -256,7 +256,7 @@ class Precursors(_Base):
     """``doc._.nw_precursors``: scheduled precursor chemicals from :mod:`nlp.precursors`."""
 
     def process(self, doc: Doc, found: Analysis) -> None:
-        found.precursors = find_precursors(_text(doc, found))
+        found.precursors = find_precursors(_text(doc, found), found.norm)
 
 
 class Category(_Base):
