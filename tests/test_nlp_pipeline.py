@@ -104,3 +104,22 @@ def test_output_does_not_depend_on_the_hash_seed(tmp_path: Path) -> None:
         outputs.append(json.loads(run.stdout))
     assert len(outputs[0]) >= 400
     assert outputs[0] == outputs[1]
+
+
+def test_extract_batch_leaves_the_garbage_collector_as_it_found_it() -> None:
+    import gc
+
+    extractor = Extractor(batch_size=4)
+    records = [{"id": i, "text": POST} for i in range(9)]
+    assert gc.isenabled()
+    assert len(extractor.extract_batch(records)) == 9
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        extractor.extract_batch(records)
+        assert not gc.isenabled()  # a caller that turned it off keeps it off
+    finally:
+        gc.enable()
+    with pytest.raises(AttributeError):
+        extractor.extract_batch([{"id": 1, "text": POST}, None])  # type: ignore[list-item]
+    assert gc.isenabled()  # and an error inside a batch turns it back on
