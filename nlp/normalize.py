@@ -56,6 +56,43 @@ _SEPARATORS = frozenset(" .-_*·•/|")
 _WORD_SPLIT = re.compile(r"([\W_][\W_]*)")  # written so that re skips to the separators
 
 
+def _bmp_word_class() -> str:
+    """The BMP characters ``[^\\W_]`` matches as regex class ranges, plus every character above the BMP."""
+    ranges: list[str] = []
+    start = None
+    for cp in range(0x10001):
+        word = cp < 0x10000 and _WORD_SPLIT.fullmatch(chr(cp)) is None
+        if word and start is None:
+            start = cp
+        elif not word and start is not None:
+            ranges.append(f"\\u{start:04x}-\\u{cp - 1:04x}")
+            start = None
+    return "".join(ranges) + "\\U00010000-\\U0010ffff"
+
+
+# The same split for text without characters above the BMP (nearly every post): an explicit class of ranges
+# that compiles to one bitmap test per character, where the Unicode word category takes several database
+# lookups (~25 % faster on a Russian post). The one astral range (counted as word characters, which is wrong
+# for most of them) keeps the class a bitmap; such text takes _WORD_SPLIT.
+@lru_cache(maxsize=1)
+def _bmp_split() -> Callable[[str], list[str]]:
+    """``split`` of the BMP word-gap pattern (built once, ~40 ms, on first use)."""
+    word = _bmp_word_class()
+    return re.compile(f"([^{word}][^{word}]*)").split
+
+
+def _split_words(text: str) -> list[str]:
+    """``_WORD_SPLIT.split(text)``."""
+    if not text.isascii():
+        try:  # UTF-16 takes two bytes for every BMP character, four above it; lone surrogates raise
+            bmp = len(text.encode("utf-16-le")) == 2 * len(text)
+        except UnicodeEncodeError:
+            bmp = False
+        if not bmp:
+            return _WORD_SPLIT.split(text)
+    return _bmp_split()(text)
+
+
 @dataclass(frozen=True, slots=True)
 class Normalized:
     """Normalised text plus, when lengths differ, the original offset of every normalised char."""
@@ -315,7 +352,7 @@ def _may_split_letters(parts: list[str]) -> bool:
 def _join_split_letters(text: str, index: list[int] | None, keep: Callable[[str], bool] | None,
                         prefixes: Container[str] | None) -> tuple[str, list[int] | None, list[str] | None]:
     """Join split-letter runs; also returns ``_WORD_SPLIT.split`` of the text when no run was found."""
-    parts = _WORD_SPLIT.split(text)
+    parts = _split_words(text)
     matches = list(_SPLIT_LETTERS.finditer(text)) if _may_split_letters(parts) else []
     if not matches:
         return text, index, parts

@@ -167,3 +167,17 @@ def test_runs_of_plain_characters_match_the_per_character_path() -> None:
         got = nz._char_level(text)
         if got[1] is not None:  # the fast paths (no offset map) are checked by the snapshot
             assert got == _char_level_one_by_one(text), repr(text)
+
+
+def test_bmp_split_equals_the_unicode_word_split() -> None:
+    """The explicit BMP class splits every character as ``[\\W_]`` does; astral text and lone surrogates
+    (which the explicit class gets wrong or cannot gate) take the Unicode pattern."""
+    import nlp.normalize as nz
+
+    split = nz._bmp_split()
+    for cp in range(0x10000):
+        ch = chr(cp)
+        text = f"ab{ch}cd {ch}-{ch}"
+        assert split(text) == nz._WORD_SPLIT.split(text), hex(cp)
+    for text in ["мeф 𝐀𝐁 x", "a\ud800b c", "продам 😀 меф", "𐌰𐌱 b", "２５００₽ г."]:
+        assert nz._split_words(text) == nz._WORD_SPLIT.split(text)
