@@ -14,8 +14,8 @@ import tomllib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import compress, count
-from operator import itemgetter, methodcaller
+from itertools import compress, count, repeat
+from operator import contains, itemgetter, methodcaller
 from pathlib import Path
 from re import _compiler as _re_compiler  # type: ignore[attr-defined]
 from re import _constants as _sre  # type: ignore[attr-defined]
@@ -251,6 +251,9 @@ class _Slot:
     # a "literal" slot: literals one of which occurs in every match, when that is a stronger test than its
     # gate (None: none known); the slot is tried only when one of them occurs in the post
     live: tuple[str, ...] | None = None
+    # a "" slot of the shape (?:lead|...)\s{0,n}(?:unit|...)(?!\w) (:func:`_chunk_plan`): its chunk markers
+    # (a match inside the chunk, the chunk ends with a lead, the chunk starts with a unit), noted per chunk
+    marks: tuple[str, str, str] | None = None
 
 
 @dataclass
@@ -285,6 +288,8 @@ class _Model:
     digit_scanner: re.Pattern[str] | None = None
     slot_rule: dict[int, int] = field(default_factory=dict)  # rule part slot -> rule index
     lazy_slots: tuple[int, ...] = ()  # "window" and "" slots: run while replaying the rules
+    # "" slots with chunk markers: (in-chunk pattern, leads, unit pattern, (in, end, start) markers)
+    chunk_plans: tuple[tuple[re.Pattern[str], tuple[str, ...], re.Pattern[str], tuple[str, str, str]], ...] = ()
     scanned: tuple[str, ...] = ()  # every literal the scan looks for
     always: dict[str, tuple[int, ...]] = field(default_factory=dict)  # literal -> slots it gates (no live test)
     checked: dict[str, tuple[int, ...]] = field(default_factory=dict)  # literal -> slots it gates (with one)
@@ -578,6 +583,10 @@ def _plan_scan(model: _Model) -> None:
             if not starts and (plan := _window_plan(pattern.pattern)) is not None:
                 slot.starts, (slot.width, slot.reach) = "window", plan
                 slot.lead = _lead_scanner(pattern.pattern)
+            elif not starts and (cplan := _chunk_plan(pattern.pattern)) is not None:
+                n = len(model.slots)
+                slot.marks = (f"\x00in{n}", f"\x00end{n}", f"\x00start{n}")
+                model.chunk_plans += ((pattern, cplan[0], cplan[1], slot.marks),)
             elif starts == "literal":
                 parsed = _sre_parse.parse(pattern.pattern)
                 need = None if parsed.state.flags & ~re.UNICODE else _required(parsed, frozenset(gate or ()))
@@ -624,8 +633,8 @@ def _plan_scan(model: _Model) -> None:
     model.multi_first = {first: tuple(lits) for first, lits in multi.items()}
     model.multi_keys = frozenset(lit for lits in multi.values() for lit in lits) | frozenset(model.multi_always)
     model.max_piece = max(map(len, model.multi_first), default=0)
-    if _DIGIT_MARK in model.scanned:
-        raise ValueError("category rules: a literal equals the digit marker")
+    if any(lit.startswith("\x00") for lit in model.scanned):
+        raise ValueError("category rules: a literal starts like a marker")
 
 
 class _Evidence:
@@ -720,6 +729,13 @@ def _chunk(chunk: str) -> _Chunk:
         lits.update(model.multi_first.get(low[-k:], ()))  # to be checked on the whole post
     if _ANY_DIGIT_RE.search(low):
         lits.add(_DIGIT_MARK)
+    for pattern, leads, unit, (inside, end, start) in model.chunk_plans:
+        if pattern.search(low):
+            lits.add(inside)
+        if low.endswith(leads):
+            lits.add(end)
+        if unit.match(low):
+            lits.add(start)
     pairs = tuple((idx, low) for _, low, rules, _, _ in keyed for idx in rules)
     return keyed, infos, frozenset(lits) if lits else _NONE, pairs, any(phrases for _, _, _, phrases, _ in keyed)
 
@@ -827,6 +843,38 @@ def _windowed_led(pattern: re.Pattern[str], text: str, windows: list[tuple[int, 
                 continue
             yield m
             cur = lo = m.end()
+
+
+_PLAIN = r"[^\s\\()\[\]{}?*+.^$|]+"  # a literal without regex syntax or whitespace
+_PLAIN_ALTS = rf"\(\?:((?:{_PLAIN}\|)*{_PLAIN})\)"
+_CHUNK_PLAN_RE = re.compile(rf"{_PLAIN_ALTS}\\s\{{0,\d+\}}{_PLAIN_ALTS}\(\?!\\w\)")
+
+
+def _chunk_plan(pattern: str) -> tuple[tuple[str, ...], re.Pattern[str]] | None:
+    """``(leads, unit pattern)`` of a pattern ``(?:lead|...)\\s{0,n}(?:unit|...)(?!\\w)`` (None: another shape).
+
+    Leads and units are plain literals without whitespace, so a match either lies inside one chunk (the
+    pattern finds it in the chunk alone: what follows a chunk is whitespace or the end, never ``\\w``) or
+    spans two neighbouring chunks, the first ending with a lead and the next starting with a unit match.
+    """
+    m = _CHUNK_PLAN_RE.fullmatch(pattern)
+    if m is None:
+        return None
+    return tuple(m[1].split("|")), re.compile(rf"(?:{m[2]})(?!\w)")
+
+
+def _chunk_gate(marks: tuple[str, str, str], present: set[str], recs: list[_Chunk]) -> bool:
+    """False when a "" slot with chunk markers (:func:`_chunk_plan`) cannot match the post of ``recs``."""
+    inside, end, start = marks
+    if inside in present:
+        return True
+    if end not in present or start not in present:
+        return False
+    last = len(recs) - 1
+    for i in compress(count(), map(contains, map(_third, recs), repeat(end))):
+        if i < last and start in recs[i + 1][2]:
+            return True
+    return False
 
 
 def _lead_scanner(pattern: str) -> re.Pattern[str] | None:
@@ -1016,6 +1064,8 @@ def _rule_hits(text: str, model: _Model, skip: _Skip | None = None) -> dict[int,
                                                              part.lead))
             elif part.starts:
                 texts = found.get(slot, ())
+            elif part.marks is not None and not _chunk_gate(part.marks, present, recs):
+                continue  # no match in the post
             else:
                 texts = map(_group, part.pattern.finditer(lowered))
             terms = hits.get(idx)

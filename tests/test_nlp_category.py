@@ -469,3 +469,26 @@ def test_literals_with_spaces_need_a_real_space() -> None:
     assert category._rule_hits("Ставь лайк и репост", model)[promo] == ["ставь лайк", "репост"]
     assert category._rule_hits("ставь\tлайк", model).get(promo) is None
     assert category._rule_hits("ставь\nлайк", model).get(promo) is None
+
+
+def test_chunk_gate_never_hides_a_match() -> None:
+    """A "" slot skipped by its chunk markers has no match in the post; the plan takes only its shape."""
+    model = category._model()
+    marked = [(i, s) for i, s in enumerate(model.slots) if s.marks is not None]
+    assert marked and all(s.starts == "" for _, s in marked)
+    assert category._chunk_plan(r"(?:за|a)\s{0,2}(?:г|g)(?!\w)") == (("за", "a"), re.compile(r"(?:г|g)(?!\w)"))
+    for shape in (r"(?:за|a)\s{0,2}(?:г|g)", r"(?:з.|a)\s{0,2}(?:г|g)(?!\w)", r"(?:за|a b)\s{0,2}(?:г)(?!\w)"):
+        assert category._chunk_plan(shape) is None
+    texts = _generated_texts(600, seed=11) + ["цена за грамм", "за\u00a0 г.", "за   г", "25$/g", "a\ngram", "за"]
+    gated = {True: 0, False: 0}
+    for text in texts:
+        recs = category._chunks(text)
+        present: set[str] = set().union(*(rec[2] for rec in recs))
+        lowered = text.lower().replace("ё", "е")
+        for _, slot in marked:
+            assert slot.marks is not None
+            gate = category._chunk_gate(slot.marks, present, recs)
+            gated[gate] += 1
+            if not gate:
+                assert slot.pattern.search(lowered) is None, text
+    assert gated[True] and gated[False]
