@@ -47,7 +47,6 @@ from functools import lru_cache
 from itertools import accumulate, compress, repeat
 from operator import attrgetter, itemgetter
 from pathlib import Path
-from typing import cast
 
 from nlp.chunks import space_split
 from nlp.lemmas import lemma
@@ -436,11 +435,23 @@ def _chunk_uncached(chunk: str, mask: bool = True) -> _Chunk:
 
 _CHUNK_MAX = 128  # longer chunks are not cached (bounded memory on junk and hostile input)
 _CHUNK_CACHE_MAX = 100_000
-# Chunk text -> record, for posts that mask handles (the usual case). A plain dict (``map(dict.get)`` costs
-# half an lru_cache lookup), emptied when full.
+# Chunk text -> record, for posts that mask handles (the usual case). Plain dicts (``map(dict.get)`` costs
+# half an lru_cache lookup), emptied when full. ``_hot_chunks`` holds only the hot records, so a post's
+# ``map(dict.get)`` over it gives the hot chunks' records and None elsewhere; ``_known`` (the keys of
+# ``_chunks``) tells in one C pass whether every chunk was seen before.
 _chunks: dict[str, _Chunk] = {}
 _chunks_get = _chunks.get
+_hot_chunks: dict[str, _Chunk] = {}
+_hot_get = _hot_chunks.get
+_known: set[str] = set()
 _HOT = attrgetter("hot")
+
+
+def _clear_chunks() -> None:
+    """Forget every cached chunk record."""
+    _chunks.clear()
+    _hot_chunks.clear()
+    _known.clear()
 
 
 def _chunk(chunk: str) -> _Chunk:
@@ -449,36 +460,59 @@ def _chunk(chunk: str) -> _Chunk:
         rec = _chunk_uncached(chunk)
         if len(chunk) <= _CHUNK_MAX:
             if len(_chunks) >= _CHUNK_CACHE_MAX:
-                _chunks.clear()
+                _clear_chunks()
             _chunks[chunk] = rec
+            if rec.hot:
+                _hot_chunks[chunk] = rec
+            _known.add(chunk)
     return rec
 
 
 class _Doc:
     """One post (or shipping segment) split into chunks; offsets and neighbours worked out on demand."""
 
-    __slots__ = ("text", "chunks", "recs", "hot", "cum", "_caps", "_runs")
+    __slots__ = ("text", "chunks", "recs", "hot", "cum", "_caps", "_runs", "_cold")
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.chunks = chunks = space_split(text)
+        self._cold: dict[int, _Chunk] = {}  # records of cold chunks that are not cached (long ones)
         # Handles and URLs are masked only in posts holding "@", "_" or "/" (a bare ".onion" address in a
         # post without them is not); chunks without any of the four come out the same either way.
         mask = "@" in text or "_" in text or "/" in text or ".onion" not in text
+        # recs[k]: the record of chunk k when it is hot, else None (``rec(k)`` has every chunk's record)
         if mask:
-            got = list(map(_chunks_get, chunks))
-            if all(got):  # every chunk seen before (a record is always true)
-                recs = cast(list[_Chunk], got)
-            else:
-                recs = [rec or _chunk(c) for rec, c in zip(got, chunks, strict=True)]
+            recs: list[_Chunk | None] = list(map(_hot_get, chunks))
+            if not _known.issuperset(chunks):  # some chunk not seen before (or not cacheable)
+                cold = self._cold
+                for k, c in enumerate(chunks):
+                    if recs[k] is None:
+                        rec = _chunks_get(c)
+                        if rec is None:
+                            rec = _chunk(c)
+                            if len(c) > _CHUNK_MAX and not rec.hot:
+                                cold[k] = rec
+                        if rec.hot:
+                            recs[k] = rec
         else:
-            recs = [_chunk(c) if ".onion" not in c else _chunk_uncached(c, False) for c in chunks]
+            full = [_chunk(c) if ".onion" not in c else _chunk_uncached(c, False) for c in chunks]
+            recs = [rec if rec.hot else None for rec in full]
+            self._cold = {k: rec for k, rec in enumerate(full) if not rec.hot}
         self.recs = recs
-        self.hot = hot = list(compress(range(len(recs)), map(_HOT, recs)))
+        self.hot = hot = list(compress(range(len(recs)), recs))
         # chunk k starts at cum[k] + k (k spaces before it)
         self.cum = list(accumulate(map(len, chunks), initial=0)) if hot else []
         self._caps: bool | None = None
         self._runs: tuple[list[int], ...] | None = None
+
+    def rec(self, k: int) -> _Chunk:
+        """The record of chunk ``k`` (hot or not)."""
+        rec = self.recs[k]
+        if rec is None:
+            rec = self._cold.get(k)
+            if rec is None:
+                rec = _chunk(self.chunks[k])
+        return rec
 
     def base(self, k: int) -> int:
         """Offset of chunk ``k`` in the text."""
@@ -489,9 +523,9 @@ class _Doc:
     def tokens_from(self, k: int, j: int) -> Iterator[tuple[str, _Word, int, int]]:
         """The tokens ``(text, word, start, end)`` from token ``j`` of chunk ``k`` on."""
         self.base(0)  # the chunk offsets, if not worked out yet
-        recs, cum = self.recs, self.cum
+        recs, cum, rec = self.recs, self.cum, self.rec
         while k < len(recs):
-            toks = recs[k].toks
+            toks = (recs[k] or rec(k)).toks
             if j < len(toks):
                 b = cum[k] + k
                 for t in toks[j:]:
@@ -501,14 +535,14 @@ class _Doc:
 
     def next_tok(self, k: int, j: int) -> tuple[str, _Word, int, int] | None:
         """The token after token ``j`` of chunk ``k``, or None."""
-        recs = self.recs
-        toks = recs[k].toks
+        recs, rec = self.recs, self.rec
+        toks = (recs[k] or rec(k)).toks
         j += 1
         while j >= len(toks):
             k += 1
             if k >= len(recs):
                 return None
-            toks = recs[k].toks
+            toks = (recs[k] or rec(k)).toks
             j = 0
         t = toks[j]
         b = self.base(k)
@@ -516,14 +550,14 @@ class _Doc:
 
     def prev_tok(self, k: int, j: int) -> tuple[str, _Word, int, int] | None:
         """The token before token ``j`` of chunk ``k``, or None."""
-        recs = self.recs
-        toks = recs[k].toks
+        recs, rec = self.recs, self.rec
+        toks = (recs[k] or rec(k)).toks
         j -= 1
         while j < 0:
             k -= 1
             if k < 0:
                 return None
-            toks = recs[k].toks
+            toks = (recs[k] or rec(k)).toks
             j = len(toks) - 1
         t = toks[j]
         b = self.base(k)
@@ -551,7 +585,8 @@ class _Doc:
             outs = ([], [], [], [], [])
             recs, cum = self.recs, self.cum
             for k in self.hot:
-                runs = recs[k].runs
+                rec = recs[k]
+                runs = rec.runs if rec is not None else ()
                 if runs:
                     b = cum[k] + k
                     for head, off in runs:
@@ -600,7 +635,7 @@ def _scan_uncached(text: str, relaxed: bool) -> list[tuple[Place, int, int, _Nam
     resume = 0  # end of the last match: words starting before it are inside it
     for k in doc.hot:
         rec = recs[k]
-        if not rec.place:
+        if rec is None or not rec.place:  # (never None: k is hot)
             continue
         base = cum[k] + k
         toks = rec.toks
@@ -780,7 +815,7 @@ def _region_hits(text: str) -> list[tuple[str, int, int]]:
     resume = 0  # end of the last match (or of the last word tried)
     for k in doc.hot:
         rec = recs[k]
-        if not rec.reg:
+        if rec is None or not rec.reg:  # (never None: k is hot)
             continue
         base = cum[k] + k
         toks = rec.toks
@@ -1079,7 +1114,7 @@ def _find_delivery_cached(text: str) -> tuple[str, ...]:
     resume = 0  # end of the last match (or of the last word tried)
     for k in doc.hot:
         rec = recs[k]
-        if not rec.dl:
+        if rec is None or not rec.dl:  # (never None: k is hot)
             continue
         base = cum[k] + k
         toks = rec.toks

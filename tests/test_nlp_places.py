@@ -345,7 +345,9 @@ _CHUNK_TEXTS = [
 def test_chunk_tokens_and_run_starts_equal_whole_text_scans(text: str) -> None:
     doc = places._Doc(text)
     got: list[tuple[str, int, int]] = []
-    for k, rec in enumerate(doc.recs):
+    for k in range(len(doc.chunks)):
+        rec = doc.rec(k)
+        assert (doc.recs[k] is rec) == rec.hot == (k in doc.hot)
         got += [(t[2], doc.base(k) + t[0], doc.base(k) + t[1]) for t in rec.toks]
     mask = "@" in text or "_" in text or "/" in text
     assert got == [tuple(t) for t in places._tokens_uncached(text, mask)]
@@ -377,7 +379,7 @@ def test_chunk_cache_is_bounded_and_results_do_not_depend_on_it(monkeypatch: pyt
     text = " ".join(f"Москва{i} доставка в Казань курьер{i}" for i in range(50))
     want = (find_places(text, "ru"), find_shipping(text, "ru"), find_delivery(text))
     monkeypatch.setattr(places, "_CHUNK_CACHE_MAX", 10)
-    places._chunks.clear()
+    places._clear_chunks()
     places._doc.cache_clear()
     places._scan_cached.cache_clear()
     places._find_delivery_cached.cache_clear()
