@@ -89,6 +89,7 @@ class _Gazetteer:
     prefixes: set[tuple[str, ...]] = field(default_factory=set)  # every prefix of every key
     first: set[str] = field(default_factory=set)  # every first word of every key (any form)
     seconds: dict[str, frozenset[str]] = field(default_factory=dict)  # first word -> second words (prefixes)
+    extendable: set[tuple[str, ...]] = field(default_factory=set)  # prefixes some longer prefix goes on from
 
 
 # Case endings stripped for the stem fallback, longest first. pymorphy's first parse turns some
@@ -205,6 +206,7 @@ def _gazetteer() -> _Gazetteer:
             gaz.prefixes.update(key[:k] for k in range(1, len(key) + 1))
     gaz.first = {key[0] for key in gaz.prefixes}
     gaz.seconds = _seconds(gaz.prefixes)
+    gaz.extendable = {prefix[:-1] for prefix in gaz.prefixes if len(prefix) > 1}
     return gaz
 
 
@@ -405,7 +407,7 @@ _Token = tuple[int, int, str, _Word]  # (start, end) in its chunk, text, word re
 class _Chunk:
     """One space-free chunk of a post: its tokens and what in it can start a match."""
 
-    __slots__ = ("toks", "place", "dl", "reg", "runs", "hot")
+    __slots__ = ("toks", "place", "dl", "reg", "runs", "hot", "local", "local_done")
 
     toks: tuple[_Token, ...]  # tokens outside handles/URLs
     place: tuple[int, ...]  # indices of the tokens a place name can start with
@@ -413,6 +415,11 @@ class _Chunk:
     reg: tuple[int, ...]
     runs: tuple[tuple[int, int], ...]  # (shipping regex _CUE ... _WORLDWIDE, offset it can start at)
     hot: bool
+    # (hits, i): the place scan's hits in this chunk (offsets in the chunk) from its place words before
+    # ``place[i]``, the first one whose scan looks outside the chunk; worked out the first time a post scans
+    # the chunk (``local_done``).
+    local: tuple[tuple[tuple[Place, int, int, _Name], ...], int]
+    local_done: bool
 
 
 def _chunk_uncached(chunk: str, mask: bool = True) -> _Chunk:
@@ -430,6 +437,7 @@ def _chunk_uncached(chunk: str, mask: bool = True) -> _Chunk:
             runs.extend((_WORLDWIDE, start + off) for off in info[1])
     c.runs = tuple(runs)
     c.hot = bool(c.place or c.dl or c.reg or c.runs)
+    c.local, c.local_done = ((), 0), False
     return c
 
 
@@ -599,7 +607,7 @@ class _Doc:
 _doc = lru_cache(maxsize=64)(_Doc)
 
 
-def _ambiguous_ok(doc: _Doc, k: int, j: int, start: int, end: int, word: str) -> bool:
+def _ambiguous_ok(doc: _Doc | _ChunkDoc, k: int, j: int, start: int, end: int, word: str) -> bool:
     """Whether an ambiguous name (token ``j`` of chunk ``k`` up to ``end``) counts as a place here."""
     text = doc.text
     if start > 0 and text[start - 1] == "#":
@@ -638,42 +646,112 @@ def _scan_uncached(text: str, relaxed: bool) -> list[tuple[Place, int, int, _Nam
         if rec is None or not rec.place:  # (never None: k is hot)
             continue
         base = cum[k] + k
-        toks = rec.toks
-        for j in rec.place:
-            off, end_off, word, w = toks[j]
-            start = base + off
-            if start < resume:
-                continue
-            nexts = w.place_next
-            if nexts is not None:  # a longer name can start here: is the next word its second word?
-                nxt = doc.next_tok(k, j)
-                if nxt is not None and (
-                    nxt[0] in nexts[0] or nxt[1].low in nexts[1] or nxt[1].lem in nexts[2] or nxt[1].stem in nexts[3]
-                ):
-                    hit = _place_walk(doc, k, j, relaxed)
-                    if hit is not None:
-                        out.append(hit)
-                        resume = hit[2]
-                    continue
-            cands = w.cands
-            if not cands:
-                continue
-            end = base + end_off
-            cand = cands[0]
-            if not relaxed and cand.ambiguous and not _ambiguous_ok(doc, k, j, start, end, word):
-                if w.sure is None:
-                    continue
-                cand = w.sure
-            out.append((cand.place, start, end, cand))
-            resume = end
+        if not relaxed and base >= resume:  # no earlier match reaches into this chunk
+            if not rec.local_done:
+                rec.local = _local_places(doc.chunks[k], rec)
+                rec.local_done = True
+            hits, rest = rec.local
+            if hits:  # the chunk's own hits up to its first word whose scan looks outside the chunk
+                out += [(place, base + s, base + e, name) for place, s, e, name in hits]
+                resume = base + hits[-1][2]
+            if rest < len(rec.place):
+                resume = _scan_chunk(doc, k, rec, base, resume, relaxed, out, rest)
+            continue
+        resume = _scan_chunk(doc, k, rec, base, resume, relaxed, out)
     return out
 
 
-def _place_walk(doc: _Doc, k: int, j: int, relaxed: bool) -> tuple[Place, int, int, _Name] | None:
+class _Dependent(Exception):
+    """A chunk's place hits depend on the words outside it."""
+
+
+class _ChunkDoc:
+    """One chunk on its own, for :func:`_scan_chunk`: raises :class:`_Dependent` wherever the scan would
+    look outside the chunk (the word before or after it, the whole post's capitalisation)."""
+
+    __slots__ = ("text", "toks")
+
+    def __init__(self, text: str, rec: _Chunk) -> None:
+        self.text = text
+        self.toks = rec.toks
+
+    def tokens_from(self, k: int, j: int) -> Iterator[tuple[str, _Word, int, int]]:
+        for t in self.toks[j:]:
+            yield t[2], t[3], t[0], t[1]
+        raise _Dependent
+
+    def next_tok(self, k: int, j: int) -> tuple[str, _Word, int, int] | None:
+        if j + 1 >= len(self.toks):
+            raise _Dependent
+        t = self.toks[j + 1]
+        return t[2], t[3], t[0], t[1]
+
+    def prev_tok(self, k: int, j: int) -> tuple[str, _Word, int, int] | None:
+        raise _Dependent
+
+    def all_caps(self) -> bool:
+        raise _Dependent
+
+
+def _local_places(chunk: str, rec: _Chunk) -> tuple[tuple[tuple[Place, int, int, _Name], ...], int]:
+    """``(hits, i)``: the (non-relaxed) place hits of ``chunk``'s place words before ``rec.place[i]``, in
+    chunk offsets, where ``rec.place[i]`` is the first whose scan depends on the words around the chunk.
+
+    Every scan step that stays inside the chunk (its tokens, the characters between them, a "#" before a
+    word) gives the same answer as in a post, and a chunk scanned with no earlier match reaching into it
+    starts from the same state; a step that would look outside raises :class:`_Dependent`."""
+    out: list[tuple[Place, int, int, _Name]] = []
+    doc = _ChunkDoc(chunk, rec)
+    resume = 0
+    for i in range(len(rec.place)):
+        done = len(out)
+        try:
+            resume = _scan_chunk(doc, 0, rec, 0, resume, False, out, i, i + 1)
+        except _Dependent:
+            return tuple(out[:done]), i
+    return tuple(out), len(rec.place)
+
+
+def _scan_chunk(doc: _Doc | _ChunkDoc, k: int, rec: _Chunk, base: int, resume: int, relaxed: bool,
+                out: list[tuple[Place, int, int, _Name]], first: int = 0, stop: int | None = None) -> int:
+    """The place scan over the place words ``rec.place[first:stop]`` of chunk ``k`` (at ``base``); appends
+    hits to ``out``, returns the new resume offset."""
+    toks = rec.toks
+    for j in rec.place[first:stop]:
+        off, end_off, word, w = toks[j]
+        start = base + off
+        if start < resume:
+            continue
+        nexts = w.place_next
+        if nexts is not None:  # a longer name can start here: is the next word its second word?
+            nxt = doc.next_tok(k, j)
+            if nxt is not None and (
+                nxt[0] in nexts[0] or nxt[1].low in nexts[1] or nxt[1].lem in nexts[2] or nxt[1].stem in nexts[3]
+            ):
+                hit = _place_walk(doc, k, j, relaxed)
+                if hit is not None:
+                    out.append(hit)
+                    resume = hit[2]
+                continue
+        cands = w.cands
+        if not cands:
+            continue
+        end = base + end_off
+        cand = cands[0]
+        if not relaxed and cand.ambiguous and not _ambiguous_ok(doc, k, j, start, end, word):
+            if w.sure is None:
+                continue
+            cand = w.sure
+        out.append((cand.place, start, end, cand))
+        resume = end
+    return resume
+
+
+def _place_walk(doc: _Doc | _ChunkDoc, k: int, j: int, relaxed: bool) -> tuple[Place, int, int, _Name] | None:
     """The longest name starting at token ``j`` of chunk ``k`` (a trie walk over key prefixes), or None."""
     gaz = _gazetteer()
     text = doc.text
-    prefixes = gaz.prefixes
+    prefixes, extendable = gaz.prefixes, gaz.extendable
     win: list[tuple[str, _Word, int, int]] = []  # the words still a prefix of some key, joined
     surfaces: list[str] = []
     lows: list[str] = []
@@ -687,12 +765,14 @@ def _place_walk(doc: _Doc, k: int, j: int, relaxed: bool) -> tuple[Place, int, i
         lows.append(w.low)
         lems.append(w.lem)
         stems.append(w.stem)
-        if not (
-            tuple(surfaces) in prefixes or tuple(lows) in prefixes or tuple(lems) in prefixes
-            or tuple(stems) in prefixes
-        ):
+        keys = tuple(surfaces), tuple(lows), tuple(lems), tuple(stems)
+        if not (keys[0] in prefixes or keys[1] in prefixes or keys[2] in prefixes or keys[3] in prefixes):
             break
         win.append(tok)
+        # No longer prefix goes on from here: stop without reading the next word (the same break, earlier; a
+        # chunk's local scan then need not look past its last word).
+        if not (keys[0] in extendable or keys[1] in extendable or keys[2] in extendable or keys[3] in extendable):
+            break
     limit = len(win)
     if not win:
         win.append(next(doc.tokens_from(k, j)))

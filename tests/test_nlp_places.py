@@ -430,3 +430,31 @@ def test_shipping_regexes_tried_at_letter_runs_find_what_finditer_finds() -> Non
         assert [m.span() for m in places._worldwide_matches(text)] == want, text
         found[places._WORLDWIDE] += len(want)
     assert min(found) > 50, found
+
+
+def _general_scan(text: str) -> list:
+    """The place scan with every chunk scanned in its post (no per-chunk local hits)."""
+    doc = places._Doc(text)
+    out: list = []
+    resume = 0
+    for k in doc.hot:
+        rec = doc.recs[k]
+        if rec is not None and rec.place:
+            resume = places._scan_chunk(doc, k, rec, doc.base(k), resume, False, out)
+    return out
+
+
+def test_chunk_local_place_hits_equal_the_scan_in_the_post() -> None:
+    import random
+
+    rng = random.Random(3)
+    words = ["Москва", "москва", "Орёл", "орёл", "г.", "#Орёл", "Мирный", "мирный,", "Санкт-Петербург",
+             "Нижний", "Новгород", "Н.", "Ростов-на-Дону", "ростов", "на", "дону", "Новосибирская", "область",
+             "обл.", "UK", "uk", "США", "Астанада", "в", "закладки", "МОСКВА", "ОРЁЛ", "Шахты.", "New", "York",
+             "St.", "Petersburg", "город", "Владимир.", "купить", "и", "Казань-Москва", "Алматы,Бишкек"]
+    texts = list(_CHUNK_TEXTS) + [" ".join(rng.choice(words) for _ in range(rng.randint(1, 30)))
+                                  for _ in range(400)]
+    for text in texts:
+        places._clear_chunks()  # local hits worked out afresh, in this post's context
+        assert places._scan_uncached(text, False) == _general_scan(text), text
+        assert places._scan_uncached(text, False) == _general_scan(text), text  # and again, cached
