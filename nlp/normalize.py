@@ -342,7 +342,7 @@ def _may_split_letters(parts: list[str]) -> bool:
         if pos < 0:
             return False
         k, misaligned = divmod(pos, size)
-        if (not misaligned and not any(w.isdecimal() for w in words[k : k + 3])
+        if (not misaligned and not (words[k].isdecimal() or words[k + 1].isdecimal() or words[k + 2].isdecimal())
                 and len(parts[2 * k + 1]) <= 2 and len(parts[2 * k + 3]) <= 2):
             return True
         pos = lengths.find(three_ones, pos + 1)
