@@ -42,6 +42,7 @@ _LATIN = re.compile(r"[a-z]")
 # "x[x]*" rather than "x+": a pattern led by a plain character class lets re skip to candidate characters.
 _LATIN_RUN = re.compile(r"[a-z][a-z]*")
 _CYRILLIC = re.compile(r"[а-яёіїєґѕјԁ]")
+_CYRILLIC_CHARS = frozenset(chr(cp) for cp in range(0x400, 0x530) if _CYRILLIC.match(chr(cp)))  # the same set
 # A Latin letter next to a Cyrillic one: the cheap, linear test for a mixed-script word.
 _MIXED_PAIR = re.compile(r"[a-z][а-яёіїєґѕјԁ]|[а-яёіїєґѕјԁ][a-z]")
 # A leet character between two letters. The look-behind sits after the character (same matches) so that the
@@ -250,12 +251,13 @@ def _fold_mixed(text: str) -> str:
         return text  # (no Latin run: the loop below finds nothing either)
     pieces: list[str] = []
     last = 0
-    cyrillic_at = _CYRILLIC.match
+    cyrillic = _CYRILLIC_CHARS
+    n = len(text)
     for m in _LATIN_RUN.finditer(text):
         run_start, run_end = m.span()
         if run_start < last:
             continue
-        if not ((run_start and cyrillic_at(text, run_start - 1)) or cyrillic_at(text, run_end)):
+        if not ((run_start and text[run_start - 1] in cyrillic) or (run_end < n and text[run_end] in cyrillic)):
             continue
         start, end = _word_at(text, run_start)
         if start < last:
