@@ -181,3 +181,9 @@ def test_bmp_split_equals_the_unicode_word_split() -> None:
         assert split(text) == nz._WORD_SPLIT.split(text), hex(cp)
     for text in ["мeф 𝐀𝐁 x", "a\ud800b c", "продам 😀 меф", "𐌰𐌱 b", "２５００₽ г."]:
         assert nz._split_words(text) == nz._WORD_SPLIT.split(text)
+
+
+def test_cyrillic_char_set_equals_the_cyrillic_class() -> None:
+    import nlp.normalize as nz
+
+    assert {chr(cp) for cp in range(0x110000) if nz._CYRILLIC.match(chr(cp))} == nz._CYRILLIC_CHARS
