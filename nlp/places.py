@@ -543,17 +543,22 @@ class _Doc:
 
     def next_tok(self, k: int, j: int) -> tuple[str, _Word, int, int] | None:
         """The token after token ``j`` of chunk ``k``, or None."""
-        recs, rec = self.recs, self.rec
-        toks = (recs[k] or rec(k)).toks
+        recs = self.recs
+        toks = (recs[k] or self.rec(k)).toks
         j += 1
-        while j >= len(toks):
-            k += 1
-            if k >= len(recs):
-                return None
-            toks = (recs[k] or rec(k)).toks
+        if j >= len(toks):
+            chunks, cold = self.chunks, self._cold
+            while True:
+                k += 1
+                if k >= len(recs):
+                    return None
+                toks = (recs[k] or cold.get(k) or _chunk(chunks[k])).toks  # (= self.rec(k))
+                if toks:
+                    break
             j = 0
         t = toks[j]
-        b = self.base(k)
+        cum = self.cum
+        b = cum[k] + k if cum else self.base(k)
         return t[2], t[3], b + t[0], b + t[1]
 
     def prev_tok(self, k: int, j: int) -> tuple[str, _Word, int, int] | None:
