@@ -84,9 +84,14 @@ def test_other_chains_reject_garbage_cheaply() -> None:
 
 
 def test_unsupported_is_reported_not_guessed() -> None:
-    for coin in ("decred", "eos", "made-up"):
+    for coin in ("made-up", "notacoin", ""):
         res = crypto.validate_address("DsYuxtvGRfN8rncXAndtLUpJm55F77K17RA", coin)
         assert (res.supported, res.valid, res.coin) == (False, False, None)
+    # Decred and EOS are validated now: the same string is a valid Decred address and not an EOS name.
+    dcr = crypto.validate_address("DsYuxtvGRfN8rncXAndtLUpJm55F77K17RA", "decred")
+    assert (dcr.supported, dcr.valid, dcr.coin, dcr.network) == (True, True, "dcr", "mainnet")
+    eos = crypto.validate_address("DsYuxtvGRfN8rncXAndtLUpJm55F77K17RA", "eos")
+    assert (eos.supported, eos.valid) == (True, False)
 
 
 @pytest.mark.parametrize(
