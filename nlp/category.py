@@ -802,14 +802,8 @@ def _windowed(pattern: re.Pattern[str], text: str, windows: list[tuple[int, int]
     if lead is not None:
         yield from _windowed_led(pattern, text, windows, width, lead)
         return
-    windows.sort()
-    cur, i, n, size = 0, 0, len(windows), len(text)
-    while i < n:
-        lo, hi = windows[i]
-        i += 1
-        while i < n and windows[i][0] <= hi + 1:
-            hi = max(hi, windows[i][1])
-            i += 1
+    cur, size = 0, len(text)
+    for lo, hi in _merged(windows):
         lo = max(lo, cur)
         while lo <= hi:
             m = pattern.search(text, lo, min(size, hi + width))
@@ -819,18 +813,25 @@ def _windowed(pattern: re.Pattern[str], text: str, windows: list[tuple[int, int]
             cur = lo = m.end()
 
 
-def _windowed_led(pattern: re.Pattern[str], text: str, windows: list[tuple[int, int]], width: int,
-                  lead: re.Pattern[str]) -> Iterator[re.Match[str]]:
-    """:func:`_windowed` trying ``pattern`` only at the characters ``lead`` matches (the same matches)."""
+def _merged(windows: list[tuple[int, int]]) -> Iterator[tuple[int, int]]:
+    """The ``(lo, hi)`` ranges sorted, with overlapping or touching ones merged (sorts ``windows`` in place)."""
     windows.sort()
-    cur, i, n, size = 0, 0, len(windows), len(text)
-    find, match = lead.search, pattern.match
+    i, n = 0, len(windows)
     while i < n:
         lo, hi = windows[i]
         i += 1
         while i < n and windows[i][0] <= hi + 1:
             hi = max(hi, windows[i][1])
             i += 1
+        yield lo, hi
+
+
+def _windowed_led(pattern: re.Pattern[str], text: str, windows: list[tuple[int, int]], width: int,
+                  lead: re.Pattern[str]) -> Iterator[re.Match[str]]:
+    """:func:`_windowed` trying ``pattern`` only at the characters ``lead`` matches (the same matches)."""
+    cur, size = 0, len(text)
+    find, match = lead.search, pattern.match
+    for lo, hi in _merged(windows):
         lo = max(lo, cur)
         end = min(size, hi + width)
         while lo <= hi:

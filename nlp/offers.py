@@ -60,6 +60,19 @@ def _segments(text: str) -> list[int]:
 MAX_OFFERS = 500  # per document: a price list longer than this is spam, and binding must stay linear
 
 
+def _nearest_in_segment(items: list[Quantity], starts: list[int], ends: list[int], seg_lo: float, seg_hi: int | None,
+             p_start: int, p_end: int) -> Quantity | None:
+    """Of the ``items`` (in text order) starting in the segment ``[seg_lo, seg_hi)`` (None: to the end), the
+    last one ending at or before the price, else the first one starting at or after its end, else None."""
+    lo = bisect_left(starts, seg_lo)
+    hi = bisect_left(starts, seg_hi) if seg_hi is not None else len(items)
+    j = bisect_right(ends, p_start, lo, hi)
+    if j > lo:
+        return items[j - 1]
+    j = bisect_left(starts, p_end, lo, hi)
+    return items[j] if j < hi else None
+
+
 def bind_offers(text: str, drugs: list[dict[str, Any]], quantities: list[Quantity],
                 prices: list[Price]) -> list[dict[str, Any]]:
     """Offers from the drug mentions, quantities and prices of ``text`` (all offsets into ``text``).
@@ -102,28 +115,11 @@ def bind_offers(text: str, drugs: list[dict[str, Any]], quantities: list[Quantit
             continue
         k = bisect_right(seg_starts, p_start)  # the price's segment is k - 1
         seg_lo = seg_starts[k - 1] if k else _BEFORE_TEXT
-        qty = None
-        if n_masses:
-            lo = bisect_left(m_starts, seg_lo)
-            hi = bisect_left(m_starts, seg_starts[k]) if k < n_segs else n_masses
-            j = bisect_right(m_ends, p_start, lo, hi)
-            if j > lo:
-                qty = masses[j - 1]
-            else:
-                j = bisect_left(m_starts, p_end, lo, hi)
-                qty = masses[j] if j < hi else None
+        seg_hi = seg_starts[k] if k < n_segs else None
+        qty = _nearest_in_segment(masses, m_starts, m_ends, seg_lo, seg_hi, p_start, p_end) if n_masses else None
         if qty is None:
             qty = only_mass
-        count = None
-        if n_counts:
-            lo = bisect_left(c_starts, seg_lo)
-            hi = bisect_left(c_starts, seg_starts[k]) if k < n_segs else n_counts
-            j = bisect_right(c_ends, p_start, lo, hi)
-            if j > lo:
-                count = counts[j - 1]
-            else:
-                j = bisect_left(c_starts, p_end, lo, hi)
-                count = counts[j] if j < hi else None
+        count = _nearest_in_segment(counts, c_starts, c_ends, seg_lo, seg_hi, p_start, p_end) if n_counts else None
         # The drug: the last mention of the segment before the price, else the segment's first mention,
         # else the last mention before the price, else the document's first.
         lo = bisect_left(drug_starts, seg_lo)
