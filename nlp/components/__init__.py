@@ -174,21 +174,31 @@ class _Base:
             yield from batch
 
 
-class Normalizer(_Base):
-    """``doc._.nw_norm``: the :class:`~nlp.normalize.Normalized` form of ``doc.text``."""
+class _WithLexicon(_Base):
+    """A component that reads the drug lexicon of its ``data_dir`` (shared by all such components)."""
 
     def __init__(self, nlp: Language, name: str, data_dir: str = "") -> None:
         super().__init__(nlp, name, data_dir)
-        self.lexicon: DrugLexicon | None = None
+        self._lexicon: DrugLexicon | None = None
 
     def initialize(self, get_examples: Any = None, nlp: Language | None = None) -> None:
-        self.lexicon = shared_lexicon(self.data_dir)
+        self._lexicon = shared_lexicon(self.data_dir)
+
+    @property
+    def lexicon(self) -> DrugLexicon:
+        """The lexicon, loaded on first use when ``initialize()`` was not called."""
+        if self._lexicon is None:
+            self.initialize()
+        assert self._lexicon is not None
+        return self._lexicon
+
+
+class Normalizer(_WithLexicon):
+    """``doc._.nw_norm``: the :class:`~nlp.normalize.Normalized` form of ``doc.text``."""
 
     def process(self, doc: Doc, found: Analysis) -> None:
-        if self.lexicon is None:
-            self.initialize()
-        assert self.lexicon is not None
-        found.norm = normalize(_text(doc, found), self.lexicon.knows, self.lexicon.prefixes)
+        lexicon = self.lexicon
+        found.norm = normalize(_text(doc, found), lexicon.knows, lexicon.prefixes)
 
 
 class LangId(_Base):
@@ -198,23 +208,14 @@ class LangId(_Base):
         found.lang = found.lang_hint or langid.detect(_text(doc, found))
 
 
-class Drugs(_Base):
+class Drugs(_WithLexicon):
     """``doc._.nw_drugs``: drug mentions (substance, class, nps, form, text, start, end)."""
 
-    def __init__(self, nlp: Language, name: str, data_dir: str = "") -> None:
-        super().__init__(nlp, name, data_dir)
-        self.lexicon: DrugLexicon | None = None
-
-    def initialize(self, get_examples: Any = None, nlp: Language | None = None) -> None:
-        self.lexicon = shared_lexicon(self.data_dir)
-
     def process(self, doc: Doc, found: Analysis) -> None:
-        if self.lexicon is None:
-            self.initialize()
-        assert self.lexicon is not None
+        lexicon = self.lexicon
         text = _text(doc, found)
-        norm: Normalized = found.norm or normalize(text, self.lexicon.knows)
-        found.drugs = find_drugs(text, norm, self.lexicon, found.lang or "")
+        norm: Normalized = found.norm or normalize(text, lexicon.knows)
+        found.drugs = find_drugs(text, norm, lexicon, found.lang or "")
 
 
 class Offers(_Base):
@@ -271,43 +272,20 @@ class Category(_Base):
 
 
 _DEFAULT = {"data_dir": ""}
+FACTORIES: dict[str, type[_Base]] = {
+    "narcowatch_normalizer": Normalizer, "narcowatch_langid": LangId, "narcowatch_drugs": Drugs,
+    "narcowatch_offers": Offers, "narcowatch_contacts": Contacts, "narcowatch_places": Places,
+    "narcowatch_precursors": Precursors, "narcowatch_category": Category,
+}
 
 
-@Language.factory("narcowatch_normalizer", default_config=_DEFAULT)
-def make_normalizer(nlp: Language, name: str, data_dir: str) -> Normalizer:
-    return Normalizer(nlp, name, data_dir)
+def _register(factory: str, cls: type[_Base]) -> None:
+    def make(nlp: Language, name: str, data_dir: str) -> _Base:
+        return cls(nlp, name, data_dir)
+
+    make.__doc__ = cls.__doc__
+    Language.factory(factory, default_config=_DEFAULT, func=make)
 
 
-@Language.factory("narcowatch_langid", default_config=_DEFAULT)
-def make_langid(nlp: Language, name: str, data_dir: str) -> LangId:
-    return LangId(nlp, name, data_dir)
-
-
-@Language.factory("narcowatch_drugs", default_config=_DEFAULT)
-def make_drugs(nlp: Language, name: str, data_dir: str) -> Drugs:
-    return Drugs(nlp, name, data_dir)
-
-
-@Language.factory("narcowatch_offers", default_config=_DEFAULT)
-def make_offers(nlp: Language, name: str, data_dir: str) -> Offers:
-    return Offers(nlp, name, data_dir)
-
-
-@Language.factory("narcowatch_contacts", default_config=_DEFAULT)
-def make_contacts(nlp: Language, name: str, data_dir: str) -> Contacts:
-    return Contacts(nlp, name, data_dir)
-
-
-@Language.factory("narcowatch_places", default_config=_DEFAULT)
-def make_places(nlp: Language, name: str, data_dir: str) -> Places:
-    return Places(nlp, name, data_dir)
-
-
-@Language.factory("narcowatch_precursors", default_config=_DEFAULT)
-def make_precursors(nlp: Language, name: str, data_dir: str) -> Precursors:
-    return Precursors(nlp, name, data_dir)
-
-
-@Language.factory("narcowatch_category", default_config=_DEFAULT)
-def make_category(nlp: Language, name: str, data_dir: str) -> Category:
-    return Category(nlp, name, data_dir)
+for _factory, _cls in FACTORIES.items():
+    _register(_factory, _cls)
