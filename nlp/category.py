@@ -57,9 +57,10 @@ class _Rule:
     parts: list[tuple[re.Pattern[str], tuple[str, ...] | None, str]] = field(default_factory=list)
 
 
-def _split_top(pattern: str) -> list[str]:
-    """Top-level alternatives of a regex (``a|(?:b|c)d`` -> ``["a", "(?:b|c)d"]``)."""
-    parts, depth, cls, start, i = [], 0, False, 0, 0
+def _syntax(pattern: str) -> Iterator[tuple[int, str, int]]:
+    """``(index, char, depth)`` of each regex character outside escapes and character classes; ``depth`` is
+    the group nesting after the character (an opening parenthesis counts itself, a closing one does not)."""
+    depth, cls, i = 0, False, 0
     while i < len(pattern):
         ch = pattern[i]
         if ch == "\\":
@@ -67,50 +68,45 @@ def _split_top(pattern: str) -> list[str]:
             continue
         if cls:
             cls = ch != "]"
-        elif ch == "[":
-            cls = True
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        elif ch == "|" and depth == 0:
+        else:
+            if ch == "[":
+                cls = True
+            elif ch == "(":
+                depth += 1
+            elif ch == ")":
+                depth -= 1
+            yield i, ch, depth
+        i += 1
+
+
+def _split_top(pattern: str) -> list[str]:
+    """Top-level alternatives of a regex (``a|(?:b|c)d`` -> ``["a", "(?:b|c)d"]``)."""
+    parts, start = [], 0
+    for i, ch, depth in _syntax(pattern):
+        if ch == "|" and depth == 0:
             parts.append(pattern[start:i])
             start = i + 1
-        i += 1
     parts.append(pattern[start:])
     return parts
 
 
-def _group_end(pattern: str, open_at: int) -> int:
-    depth, i, cls = 0, open_at, False
-    while i < len(pattern):
-        ch = pattern[i]
-        if ch == "\\":
-            i += 2
-            continue
-        if cls:
-            cls = ch != "]"
-        elif ch == "[":
-            cls = True
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-            if depth == 0:
-                return i
-        i += 1
+def _group_end(pattern: str) -> int:
+    """Index of the parenthesis closing the group that opens ``pattern`` (-1: none)."""
+    for i, ch, depth in _syntax(pattern):
+        if ch == ")" and depth == 0:
+            return i
     return -1
 
 
 def _leading_literals(alt: str) -> list[str] | None:
     """Literal strings one of which must start any match of ``alt``; None when unknown."""
     while alt.startswith(("(?<!", "(?<=")):  # lookbehinds consume nothing
-        end = _group_end(alt, 0)
+        end = _group_end(alt)
         if end < 0:
             return None
         alt = alt[end + 1 :]
     if alt.startswith("(?:"):
-        end = _group_end(alt, 0)
+        end = _group_end(alt)
         if end < 0 or (end + 1 < len(alt) and alt[end + 1] in "?*{"):
             return None
         out: list[str] = []
