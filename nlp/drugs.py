@@ -23,6 +23,7 @@ from typing import Any
 
 from nlp.lemmas import lemma
 from nlp.normalize import Normalized
+from nlp.tsv import read_tsv
 
 DATA_DIR = Path(__file__).parent / "data"
 _MAX_NGRAM = 5
@@ -60,11 +61,6 @@ _HAND_MADE = frozenset({"core", "slang_ru", "brands", "strains"})
 def key(term: str) -> str:
     """Matching key: lower case, ё as е, letters and digits only."""
     return _KEY.sub("", term.lower().replace("ё", "е"))
-
-
-def _rows(path: Path) -> list[list[str]]:
-    return [line.split("\t") for line in path.read_text(encoding="utf-8").splitlines()
-            if line.strip() and not line.startswith("#")]
 
 
 @dataclass
@@ -106,11 +102,11 @@ class DrugLexicon:
                     words = _WORD.findall(term.replace("ё", "е"))
                     if len(words) > 1:
                         lex.first_words.add(key(words[0]))
-        for row in _rows(data_dir / "ambiguous.tsv"):
+        for row in read_tsv(data_dir / "ambiguous.tsv"):
             neighbours = row[1].split("|") if len(row) > 1 and row[1] else []
             k = key(row[0])
             lex.ambiguous[k] = lex.ambiguous.get(k, frozenset()) | frozenset(w.lower() for w in neighbours)
-        lex.forms = {key(r[0]): r[1] for r in _rows(data_dir / "forms.tsv")}
+        lex.forms = {key(r[0]): r[1] for r in read_tsv(data_dir / "forms.tsv")}
         lex.pill_words = frozenset(k for k, f in lex.forms.items() if f == "pills")
         lex.edible_words = frozenset(k for k, f in lex.forms.items() if f == "edible")
         lex.prefixes = frozenset(k[:n] for k in lex.entries if k.isalpha() for n in range(1, len(k) + 1))
@@ -119,7 +115,7 @@ class DrugLexicon:
                        key=len, reverse=True)
         if names:
             lex.glued_re = re.compile("|".join(names))
-        for row in _rows(data_dir / "emoji.tsv"):
+        for row in read_tsv(data_dir / "emoji.tsv"):
             lex.emoji[row[0]] = (row[1] if len(row) > 1 else "", row[2] if len(row) > 2 else "")
         if lex.emoji:
             lex.emoji_re = re.compile("|".join(re.escape(e) for e in sorted(lex.emoji, key=len, reverse=True)))

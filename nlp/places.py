@@ -50,6 +50,7 @@ from pathlib import Path
 
 from nlp.chunks import space_split
 from nlp.lemmas import lemma
+from nlp.tsv import read_tsv
 
 __all__ = ["find_places", "find_shipping", "find_delivery", "country_of", "region_codes"]
 
@@ -140,19 +141,6 @@ def _keys(name: str) -> set[tuple[str, ...]]:
     return keys
 
 
-def _read_tsv(path: Path) -> list[list[str]]:
-    rows = []
-    header_seen = False
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.strip() or line.startswith("#"):
-            continue
-        if not header_seen:
-            header_seen = True
-            continue
-        rows.append(line.split("\t"))
-    return rows
-
-
 def _add(gaz: _Gazetteer, raw: str, place: Place) -> None:
     raw = raw.strip()
     if not raw:
@@ -185,15 +173,15 @@ def _add(gaz: _Gazetteer, raw: str, place: Place) -> None:
 def _gazetteer() -> _Gazetteer:
     gaz = _Gazetteer({}, {}, {}, 1)
     names: dict[str, Place] = {}
-    aliases = {row[0]: row[1] for row in _read_tsv(_DATA / "country_aliases.tsv") if len(row) > 1}
-    for row in _read_tsv(_DATA / "countries.tsv"):
+    aliases = {row[0]: row[1] for row in read_tsv(_DATA / "country_aliases.tsv", header=True) if len(row) > 1}
+    for row in read_tsv(_DATA / "countries.tsv", header=True):
         code, en = row[0], row[1]
         ru = row[2] if len(row) > 2 else ""
         place = Place(en, code, "country")
         names[code] = place
         for raw in [en, ru, *aliases.get(code, "").split("|")]:
             _add(gaz, raw, place)
-    rows = _read_tsv(_DATA / "cities.tsv") + _read_tsv(_DATA / "world_cities.tsv")
+    rows = read_tsv(_DATA / "cities.tsv", header=True) + read_tsv(_DATA / "world_cities.tsv", header=True)
     for row in rows:
         country, typ, en = row[0], row[1], row[2]
         place = Place(en, country, typ)
@@ -837,7 +825,7 @@ class _Regions:
 @lru_cache(maxsize=1)
 def _regions() -> _Regions:
     reg = _Regions({}, {}, {}, 1)
-    for row in _read_tsv(_DATA / "regions.tsv"):
+    for row in read_tsv(_DATA / "regions.tsv", header=True):
         key, codes, names = row[0], [c for c in row[1].split() if c != "-"], row[2].split("|")
         reg.codes[key] = codes
         for raw in names:
@@ -974,7 +962,7 @@ def _segment_codes(segment: str, cities: bool = True) -> list[str]:
 
 @lru_cache(maxsize=1)
 def _iso_codes() -> frozenset[str]:
-    return frozenset(row[0] for row in _read_tsv(_DATA / "countries.tsv"))
+    return frozenset(row[0] for row in read_tsv(_DATA / "countries.tsv", header=True))
 
 
 def _dedupe(items: list[str]) -> list[str]:
@@ -1166,7 +1154,7 @@ class _Delivery:
 @lru_cache(maxsize=1)
 def _delivery() -> _Delivery:
     dl = _Delivery({}, {}, 1)
-    for row in _read_tsv(_DATA / "delivery.tsv"):
+    for row in read_tsv(_DATA / "delivery.tsv", header=True):
         value, patterns = row[0], row[1].split("|")
         for raw in patterns:
             if raw.startswith("="):

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from nlp.lemmas import lemma
 from nlp.normalize import Normalized
+from nlp.tsv import read_tsv
 
 __all__ = ["find_precursors", "valid_cas", "precursor_table"]
 
@@ -105,14 +106,8 @@ def _stem(word: str) -> str:
 def _index() -> _Index:
     idx = _Index({}, {}, {}, {}, frozenset())
     first: set[str] = set()
-    header = False
-    for line in _DATA.read_text(encoding="utf-8").splitlines():
-        if not line.strip() or line.startswith("#"):
-            continue
-        if not header:
-            header = True
-            continue
-        cols = line.split("\t") + [""] * 6
+    for row in read_tsv(_DATA, header=True):
+        cols = row + [""] * 6
         name, cas, table, names, note, not_near = cols[:6]
         entry = Precursor(name, cas or None, table, note, tuple(w for w in not_near.lower().split("|") if w))
         if cas:

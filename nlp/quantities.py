@@ -14,6 +14,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from nlp.tsv import read_tsv
+
 DATA_DIR = Path(__file__).parent / "data"
 
 # No nested quantifiers: thousands groups are fixed width, the decimal branch is two runs.
@@ -77,10 +79,7 @@ def parse_number(raw: str) -> float | None:
 def units(data_dir: Path = DATA_DIR) -> dict[str, tuple[str, float | None]]:
     """Unit token -> (canonical unit, grams per unit or None)."""
     table: dict[str, tuple[str, float | None]] = {}
-    for line in (data_dir / "units.tsv").read_text(encoding="utf-8").splitlines():
-        if not line.strip() or line.startswith("#"):
-            continue
-        parts = line.split("\t")
+    for parts in read_tsv(data_dir / "units.tsv"):
         table[parts[0]] = (parts[1], float(parts[2]) if len(parts) > 2 and parts[2] else None)
     return table
 

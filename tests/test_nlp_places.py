@@ -9,6 +9,7 @@ import pytest
 
 from nlp import places
 from nlp.places import country_of, find_delivery, find_places, find_shipping, region_codes
+from nlp.tsv import read_tsv
 
 
 def _names(text: str, lang: str = "ru") -> list[tuple[str, str]]:
@@ -137,7 +138,7 @@ def _inflections() -> list[tuple[str, str, str]]:
 
     morph = pymorphy3.MorphAnalyzer(lang="ru")
     out = []
-    for row in places._read_tsv(places._DATA / "cities.tsv"):
+    for row in read_tsv(places._DATA / "cities.tsv", header=True):
         for raw in row[3].split("|"):
             if raw.startswith(("=", "~")) or not raw or re.search("[іїєґ]", raw, re.I):
                 continue
@@ -171,7 +172,7 @@ def test_gazetteer_matches_every_grammatical_case() -> None:
 
 
 def test_gazetteer_coverage() -> None:
-    rows = places._read_tsv(places._DATA / "cities.tsv")
+    rows = read_tsv(places._DATA / "cities.tsv", header=True)
     by_country: dict[str, int] = {}
     regions_ru = 0
     for row in rows:
@@ -183,7 +184,7 @@ def test_gazetteer_coverage() -> None:
     # 85 federal subjects less the 3 cities of federal significance listed as cities (Moscow, St Petersburg,
     # Sevastopol, the latter under UA) = at least 80 region rows
     assert regions_ru >= 80
-    assert len(places._read_tsv(places._DATA / "countries.tsv")) >= 240
+    assert len(read_tsv(places._DATA / "countries.tsv", header=True)) >= 240
 
 
 def test_every_data_file_has_provenance() -> None:

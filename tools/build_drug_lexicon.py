@@ -23,9 +23,11 @@ import re
 from pathlib import Path
 from typing import Any
 
+from nlp.drugs import key  # the same matching key the extractor uses
+from nlp.tsv import read_tsv
+
 _ROOT = Path(__file__).resolve().parent.parent
 _DATA = _ROOT / "nlp" / "data"
-_KEY = re.compile(r"[\W_]+")
 # Aliases such as "25g" or "2c" read like quantities in listings; never import them.
 _QUANTITY_LIKE = re.compile(r"^\d+\s?(?:g|mg|ug|gr|ml|x|c|k)?$", re.IGNORECASE)
 
@@ -48,20 +50,6 @@ _DOPE_SUBSTANCE = {
 _DOPE_FORM = {"crack": "crack", "crack cocaine": "crack", "marijuana concentrate": "concentrate"}
 
 
-def key(term: str) -> str:
-    """The matching key of a term: lower case, ё as е, only letters and digits."""
-    return _KEY.sub("", term.lower().replace("ё", "е"))
-
-
-def _rows(path: Path) -> list[list[str]]:
-    rows = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.strip() or line.startswith("#"):
-            continue
-        rows.append(line.split("\t"))
-    return rows
-
-
 def build(shared: Path) -> list[dict[str, Any]]:
     """All lexicon entries, one per matching key."""
     entries: dict[str, dict[str, Any]] = {}
@@ -82,19 +70,19 @@ def build(shared: Path) -> list[dict[str, Any]]:
         entries[k] = {"term": term.lower(), "key": k, "substance": substance, "class": cls, "nps": nps,
                       "form": form or None, "ambiguous": ambiguous, "source": source}
 
-    for row in _rows(_DATA / "substances.tsv"):
+    for row in read_tsv(_DATA / "substances.tsv"):
         classes[row[0]] = (row[1], row[2] == "1")
-    forms = {key(r[0]): r[1] for r in _rows(_DATA / "forms.tsv")}
-    for row in _rows(_DATA / "substances.tsv"):
+    forms = {key(r[0]): r[1] for r in read_tsv(_DATA / "forms.tsv")}
+    for row in read_tsv(_DATA / "substances.tsv"):
         for name in row[3].split("|"):
             add(name, row[0], forms.get(key(name)) if row[0] == "cannabis" or key(name) in
                 {"crack", "blotter", "blotters", "shards"} else None, "core")
-    for row in _rows(_DATA / "slang_ru.tsv"):
+    for row in read_tsv(_DATA / "slang_ru.tsv"):
         add(row[0], row[1], row[2] if len(row) > 2 else None, "slang_ru")
-    for row in _rows(_DATA / "brands.tsv"):
+    for row in read_tsv(_DATA / "brands.tsv"):
         add(row[0], row[1], None, "brands")
 
-    for row in _rows(_DATA / "cannabis_strains.txt"):
+    for row in read_tsv(_DATA / "cannabis_strains.txt"):
         firm = len(row) > 1 and row[1] == "firm"
         existing = entries.get(key(row[0]))
         if firm and existing is not None and existing["source"] == "strains":
@@ -102,7 +90,7 @@ def build(shared: Path) -> list[dict[str, Any]]:
         add(row[0], "cannabis", forms.get(key(row[0]), "buds"), "strains", ambiguous=not firm)
 
     # Ecstasy press (logo) names: everyday brand words, so they only count next to a pill word.
-    for row in _rows(_DATA / "pill_presses.tsv"):
+    for row in read_tsv(_DATA / "pill_presses.tsv"):
         add(row[0], "mdma", "pills", "presses", ambiguous=True)
         k = key(row[0])
         if entries.get(k, {}).get("source") == "presses":
@@ -134,7 +122,7 @@ def build(shared: Path) -> list[dict[str, Any]]:
                 if len(key(alias)) >= 4 or any(c.isdigit() for c in alias):
                     add(alias, name, None, "tripsit")
 
-    deny = {key(w) for r in _rows(_DATA / "slang_deny.txt") for w in r}
+    deny = {key(w) for r in read_tsv(_DATA / "slang_deny.txt") for w in r}
     dope = shared / "dope-drug-slang-en" / "lookup_df.csv"
     if dope.exists():
         with dope.open(encoding="utf-8") as fh:
