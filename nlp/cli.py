@@ -17,18 +17,15 @@ class _BadLine(click.ClickException):
 
 
 def _records(stream: IO[str], name: str) -> Iterator[tuple[int, dict[str, Any]]]:
-    for lineno, line in enumerate(stream, start=1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise _BadLine(f"{name}: line {lineno}: invalid JSON: {exc.msg} (column {exc.colno})") from exc
-        if not isinstance(obj, dict):
-            raise _BadLine(f"{name}: line {lineno}: expected a JSON object, got {type(obj).__name__}")
-        if not isinstance(obj.get("text", ""), str) or not isinstance(obj.get("title", "") or "", str):
-            raise _BadLine(f"{name}: line {lineno}: 'text' and 'title' must be strings")
-        yield lineno, obj
+    from nlp.evaluate import EvalInputError, iter_jsonl
+
+    try:
+        for lineno, obj in iter_jsonl(stream, name):
+            if not isinstance(obj.get("text", ""), str) or not isinstance(obj.get("title", "") or "", str):
+                raise _BadLine(f"{name}: line {lineno}: 'text' and 'title' must be strings")
+            yield lineno, obj
+    except EvalInputError as exc:
+        raise _BadLine(str(exc)) from exc
 
 
 @click.command("extract")

@@ -31,7 +31,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -66,26 +66,29 @@ class EvalInputError(ValueError):
     """A JSONL file could not be read; the message names the file and line."""
 
 
-def load_jsonl(path: str | Path) -> list[dict[str, Any]]:
-    """Read a JSON-lines file into a list of dicts, skipping blank lines.
+def iter_jsonl(lines: Iterable[str], name: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    """``(1-based line number, object)`` for each non-blank line of a JSON-lines stream called ``name``.
 
-    Raises `EvalInputError` naming the file and 1-based line number on malformed JSON or a line that
-    is not a JSON object.
+    Raises `EvalInputError` naming ``name`` and the line on malformed JSON or a line that is not a JSON
+    object (``narcowatch extract`` reads its input through this too).
     """
+    for lineno, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise EvalInputError(f"{name}: line {lineno}: invalid JSON: {exc.msg} (column {exc.colno})") from exc
+        if not isinstance(obj, dict):
+            raise EvalInputError(f"{name}: line {lineno}: expected a JSON object, got {type(obj).__name__}")
+        yield lineno, obj
+
+
+def load_jsonl(path: str | Path) -> list[dict[str, Any]]:
+    """Read a JSON-lines file into a list of dicts, skipping blank lines (errors as :func:`iter_jsonl`)."""
     p = Path(path)
-    rows: list[dict[str, Any]] = []
     with p.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise EvalInputError(f"{p}:{lineno}: invalid JSON: {exc.msg} (column {exc.colno})") from exc
-            if not isinstance(obj, dict):
-                raise EvalInputError(f"{p}:{lineno}: expected a JSON object, got {type(obj).__name__}")
-            rows.append(obj)
-    return rows
+        return [obj for _, obj in iter_jsonl(fh, str(p))]
 
 
 def _fold(text: str) -> str:

@@ -198,11 +198,11 @@ def test_load_jsonl_names_file_and_line(tmp_path: Path) -> None:
     assert [r["id"] for r in load_jsonl(good)] == ["1", "2"]
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": "1"}\n{"id": 2,,}\n', encoding="utf-8")
-    with pytest.raises(EvalInputError, match=r"bad\.jsonl:2: invalid JSON"):
+    with pytest.raises(EvalInputError, match=r"bad\.jsonl: line 2: invalid JSON"):
         load_jsonl(bad)
     notobj = tmp_path / "list.jsonl"
     notobj.write_text("[1, 2]\n", encoding="utf-8")
-    with pytest.raises(EvalInputError, match=r"list\.jsonl:1: expected a JSON object"):
+    with pytest.raises(EvalInputError, match=r"list\.jsonl: line 1: expected a JSON object"):
         load_jsonl(notobj)
 
 
