@@ -10,17 +10,10 @@ from nlp.contacts import CONTACT_TYPES, find_contacts
 from nlp.validators.onion import onion_v3_from_pubkey
 
 ONION = onion_v3_from_pubkey(bytes(range(32)))  # synthetic, not a real service
-ED25519_ASC = """-----BEGIN PGP PUBLIC KEY BLOCK-----
-
-mDMEawnjCxYJKwYBBAHaRw8BAQdAd5C7dBDmV88YLAQdTgiWEZ8nIbqZfh4RZilC
-qg0tbBq0Kk5hcmNvd2F0Y2ggVGVzdCBLZXkgPHRlc3RAZXhhbXBsZS5pbnZhbGlk
-PoiQBBMWCAA4FiEE/SN9hzG/UhMrTn2rwoFNdTw69OAFAmsJ4wsCGwMFCwkIBwIG
-FQoJCAsCBBYCAwECHgECF4AACgkQwoFNdTw69OCg6AEA0bcMXkj8dETEYs9sS+ol
-qDq4cORplAB61fkzfCBfXgcBAOAg0oFHeXBicLrl+QaULTz4uq3MJaHRGP5mt0of
-x0IB
-=dYrf
------END PGP PUBLIC KEY BLOCK-----"""
-ED25519_FPR = "FD237D8731BF52132B4E7DABC2814D753C3AF4E0"  # as printed by gpg 2.2 for this test key
+try:
+    from pgp_keys import ED25519_ASC, ED25519_FPR  # tests/ is on sys.path under pytest
+except ImportError:  # pragma: no cover
+    from tests.pgp_keys import ED25519_ASC, ED25519_FPR  # type: ignore[no-redef]
 
 
 def pairs(text: str) -> list[tuple[str, str]]:

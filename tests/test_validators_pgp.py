@@ -13,37 +13,10 @@ from nlp.validators.pgp import (
     parse_armored_key,
 )
 
-# Test-only keys generated for this suite with gpg 2.2 (ed25519 and rsa2048); fingerprints as gpg printed.
-ED25519_ASC = """-----BEGIN PGP PUBLIC KEY BLOCK-----
-
-mDMEawnjCxYJKwYBBAHaRw8BAQdAd5C7dBDmV88YLAQdTgiWEZ8nIbqZfh4RZilC
-qg0tbBq0Kk5hcmNvd2F0Y2ggVGVzdCBLZXkgPHRlc3RAZXhhbXBsZS5pbnZhbGlk
-PoiQBBMWCAA4FiEE/SN9hzG/UhMrTn2rwoFNdTw69OAFAmsJ4wsCGwMFCwkIBwIG
-FQoJCAsCBBYCAwECHgECF4AACgkQwoFNdTw69OCg6AEA0bcMXkj8dETEYs9sS+ol
-qDq4cORplAB61fkzfCBfXgcBAOAg0oFHeXBicLrl+QaULTz4uq3MJaHRGP5mt0of
-x0IB
-=dYrf
------END PGP PUBLIC KEY BLOCK-----"""
-ED25519_FPR = "FD237D8731BF52132B4E7DABC2814D753C3AF4E0"
-RSA_ASC = """-----BEGIN PGP PUBLIC KEY BLOCK-----
-
-mQENBGsJ4wsBCACzSUv9S3PgDY3WNwNGYy9Q0iY868PCCO1GHeynF2bVP0E2VRj0
-DK6NFjoT3MGyqbELjjyMNXV6cy8qQMNCupuNh6os/sXIKdTWQsfnaJqhrv6SGD/9
-UGkSbLA+rlKAYZEzdAtHbYXp/2p4LCDl5LScBd2yAXs1MZO9jcvaEtDLppAmp6Ku
-/tJz601K5U7aUEwt4Y8Ak2A0I4lNFWx/Eq/moh3zFsAFT5fIf4g8QX5wsf/k7zbR
-Bdb+v+6LRnwDR/hP227L57HO9Z38MF01uh7N7cKy+SQqyo7kxG7KvnOrCteGzxpT
-iKjtHUfqrohiEMxyoC3+b3vWVRvIA0WaeUu3ABEBAAG0KU5hcmNvd2F0Y2ggUlNB
-IFRlc3QgPHJzYUBleGFtcGxlLmludmFsaWQ+iQFOBBMBCgA4FiEECkUGWlspIhOJ
-b/NJntOw2IjwbvcFAmsJ4wsCGwMFCwkIBwIGFQoJCAsCBBYCAwECHgECF4AACgkQ
-ntOw2IjwbvdvKQf/bJ7DxnpUB6oasTYvPMEoCfNMu3s3W+0B7vH+CXfGrqGS8OqS
-9T6ZhCbDVtwB9xb2OZe3xrQm90Mo+E3Hp1APfsvgvn2qeYcJKBoIQ9NzzXxWY+M0
-js7PbjIEAPini/uEYqUpFDmcqxLQZw6JmWajY2xE6S2EVI83ur10YxuBKZjqlM+x
-aqtg99j3cA46yzF2kbPoyFT/Btfi1JMg/eZ4qtoXf2YqvIpPS6DufW//cprG0yh2
-A1HrAxLDhih6Om4xR5R95mhl8uwRKjamzdP/8H/54YqBCRX2APp4tbXneQhuZlb/
-fOjo3d63wec7l0nGurWcqpWxagYzsfov+u36qg==
-=B9/T
------END PGP PUBLIC KEY BLOCK-----"""
-RSA_FPR = "0A45065A5B292213896FF3499ED3B0D888F06EF7"
+try:
+    from pgp_keys import ED25519_ASC, ED25519_FPR, RSA_ASC, RSA_FPR  # tests/ is on sys.path under pytest
+except ImportError:  # pragma: no cover
+    from tests.pgp_keys import ED25519_ASC, ED25519_FPR, RSA_ASC, RSA_FPR  # type: ignore[no-redef]
 
 
 def test_ed25519_v4_fingerprint_matches_gpg() -> None:
