@@ -189,40 +189,36 @@ def cro(addr: str) -> Result:
     return (network, "account") if network else None
 
 
+def _cbor_uint(data: bytes, pos: int, major: int) -> tuple[int, int] | None:
+    """``(argument, next position)`` of the CBOR head at ``pos`` if its major type is ``major`` (integer
+    arguments up to 32 bits). Raises IndexError when ``data`` ends early."""
+    ib = data[pos]
+    if ib >> 5 != major:
+        return None
+    ai = ib & 0x1F
+    pos += 1
+    if ai < 24:
+        return ai, pos
+    if ai in (24, 25, 26):
+        size = 1 << (ai - 24)
+        return int.from_bytes(data[pos : pos + size], "big"), pos + size
+    return None
+
+
 def _cbor_bytes_and_uint(data: bytes) -> tuple[bytes, int] | None:
     """Parse the Byron outer CBOR: array(2) [tag 24 (bytes), uint crc32] -> (bytes, crc)."""
     try:
         if data[0] != 0x82 or data[1] != 0xD8 or data[2] != 24:
             return None
-        pos = 3
-        ib = data[pos]
-        if ib >> 5 != 2:
+        head = _cbor_uint(data, 3, 2)  # byte string
+        if head is None:
             return None
-        ai = ib & 0x1F
-        pos += 1
-        if ai < 24:
-            n = ai
-        elif ai in (24, 25, 26):
-            size = 1 << (ai - 24)
-            n = int.from_bytes(data[pos : pos + size], "big")
-            pos += size
-        else:
-            return None
+        n, pos = head
         payload = data[pos : pos + n]
-        pos += n
-        ib = data[pos]
-        if ib >> 5 != 0:
+        head = _cbor_uint(data, pos + n, 0)  # unsigned integer
+        if head is None:
             return None
-        ai = ib & 0x1F
-        pos += 1
-        if ai < 24:
-            crc = ai
-        elif ai in (24, 25, 26):
-            size = 1 << (ai - 24)
-            crc = int.from_bytes(data[pos : pos + size], "big")
-            pos += size
-        else:
-            return None
+        crc, pos = head
         if pos != len(data) or len(payload) != n:
             return None
         return payload, crc
