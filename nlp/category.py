@@ -22,7 +22,6 @@ from re import _constants as _sre  # type: ignore[attr-defined]
 from re import _parser as _sre_parse  # type: ignore[attr-defined]
 from typing import Any
 
-from nlp.chunks import whitespace_split
 from nlp.lemmas import lemma
 from nlp.places import find_delivery
 
@@ -742,7 +741,7 @@ def _chunks(text: str) -> list[_Chunk]:
     A plain dict looked up with ``map`` (C speed); misses are filled in, chunks longer than
     ``_MAX_CACHED_CHUNK`` are not kept, and the cache is emptied when it reaches ``_CHUNK_CACHE_SIZE``.
     """
-    chunks = whitespace_split(text)
+    chunks = text.split()
     recs = list(map(_chunk_cache.get, chunks))
     if not all(recs):  # a record is a non-empty tuple; a miss is None
         local: dict[str, _Chunk] = {}  # this post's misses, long chunks included

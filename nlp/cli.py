@@ -90,10 +90,7 @@ def eval_command(file: str, as_json: bool, lang_hint: bool) -> None:
     extractor = get_extractor()
     keys = ("id", "text", "title", "lang") if lang_hint else ("id", "text", "title")
     inputs: list[dict[str, Any]] = [{k: g[k] for k in keys if k in g} for g in gold]
-    pred: list[dict[str, Any]] = []
-    for i in range(0, len(inputs), _CHUNK):
-        pred.extend(extractor.extract_batch(inputs[i:i + _CHUNK]))
-    scores = score(gold, pred)
+    scores = score(gold, extractor.extract_batch(inputs))  # extract_batch batches by itself
     if as_json:
         click.echo(json.dumps(scores, ensure_ascii=False, indent=2))
     else:

@@ -48,7 +48,6 @@ from itertools import accumulate, compress, repeat
 from operator import attrgetter, itemgetter
 from pathlib import Path
 
-from nlp.chunks import space_split
 from nlp.lemmas import lemma
 from nlp.tsv import read_tsv
 
@@ -471,7 +470,7 @@ class _Doc:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.chunks = chunks = space_split(text)
+        self.chunks = chunks = text.split(" ")
         self._cold: dict[int, _Chunk] = {}  # records of cold chunks that are not cached (long ones)
         # Handles and URLs are masked only in posts holding "@", "_" or "/" (a bare ".onion" address in a
         # post without them is not); chunks without any of the four come out the same either way.

@@ -382,28 +382,6 @@ def test_possessive_scanner_equals_plain_scanner() -> None:
         ], text
 
 
-def test_shared_space_split_is_reused_only_when_equal() -> None:
-    """Category takes the split places remembered only where it equals ``str.split()``."""
-    from nlp import chunks
-
-    chunks.clear()
-    tail = " слово" * 30  # long enough to be remembered
-    for text in ["меф 1г - 2500₽", "a  b", " a b", "a\tb c", "a\u00a0b c", "x", "y\u2003z"]:
-        text += tail
-        remembered = chunks.space_split(text)
-        assert remembered == text.split(" ") and chunks.space_split(text) is remembered
-        got = chunks.whitespace_split(text)
-        assert got == text.split(), text
-        assert (got is remembered) == (text.split() == text.split(" ") and text.isprintable()), text
-    short = "меф 1г"
-    assert chunks.space_split(short) is not chunks.space_split(short)  # short texts are not kept
-    assert chunks.whitespace_split("") == [] and chunks.space_split("") == [""]
-    for i in range(chunks._MEMO_SIZE * 3):
-        chunks.space_split(f"post {i}{tail}")
-    assert len(chunks._memo) + len(chunks._older) <= 2 * chunks._MEMO_SIZE
-    chunks.clear()
-
-
 def test_window_plan_and_windowed_search() -> None:
     model = category._model()
     windowed = [s for s in model.slots if s.starts == "window"]
